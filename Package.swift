@@ -1,0 +1,100 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "oms",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "oms", targets: ["oms"]),
+        .library(name: "OMSCore", targets: ["OMSCore"]),
+        .library(name: "OMSClient", targets: ["OMSClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure domain: identifiers, the lifecycle table, validation, errors. No I/O.
+        .target(name: "OMSCore", swiftSettings: strict),
+        // Finds PostgreSQL server binaries and runs a private cluster.
+        .target(name: "EmbeddedPostgres", swiftSettings: strict),
+        .target(
+            name: "OMSStore",
+            dependencies: [
+                "OMSCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OMSProtocol",
+            dependencies: ["OMSCore"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OMSServer",
+            dependencies: [
+                "OMSCore", "OMSStore", "OMSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OMSClient",
+            dependencies: [
+                "OMSCore", "OMSProtocol",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "OMSTesting",
+            dependencies: [
+                "EmbeddedPostgres", "OMSStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "oms",
+            dependencies: [
+                "OMSCore", "OMSStore", "OMSServer", "OMSClient", "OMSProtocol", "EmbeddedPostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore"], swiftSettings: strict),
+        .testTarget(
+            name: "OMSStoreTests",
+            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OMSServerTests",
+            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,52 @@
+/// A rule a compliance check found broken.
+public struct Violation: Sendable, Equatable, Codable {
+    public var ruleId: String
+    public var ruleName: String?
+    public var severity: Severity
+    public var description: String?
+
+    public init(ruleId: String, ruleName: String? = nil, severity: Severity = .hard, description: String? = nil) {
+        self.ruleId = ruleId
+        self.ruleName = ruleName
+        self.severity = severity
+        self.description = description
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case ruleId = "rule_id", ruleName = "rule_name", severity, description
+    }
+}
+
+/// HARD violations block an order; SOFT ones are reported only.
+public enum Severity: String, Sendable, CaseIterable, Codable {
+    case hard = "HARD"
+    case soft = "SOFT"
+}
+
+/// Which compliance gate a verdict belongs to.
+public enum CompliancePhase: String, Sendable, CaseIterable, Codable {
+    case preTrade = "PRE_TRADE"
+    case postTrade = "POST_TRADE"
+}
+
+/// A compliance decision on an order.
+public enum ComplianceVerdict: String, Sendable, CaseIterable, Codable {
+    case passed = "PASSED"
+    case failed = "FAILED"
+    case overridden = "OVERRIDDEN"
+}
+
+extension OrderCommand {
+    /// The compliance phase and verdict this command records, if it is a verdict.
+    public var complianceVerdict: (phase: CompliancePhase, verdict: ComplianceVerdict)? {
+        switch self {
+        case .passPreTradeCompliance: (.preTrade, .passed)
+        case .failPreTradeCompliance: (.preTrade, .failed)
+        case .overridePreTradeCompliance: (.preTrade, .overridden)
+        case .passPostTradeCompliance: (.postTrade, .passed)
+        case .failPostTradeCompliance: (.postTrade, .failed)
+        case .overridePostTradeCompliance: (.postTrade, .overridden)
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+
+/// A placement's status at a venue.
+public enum PlacementState: String, Sendable, CaseIterable, Codable {
+    case open = "OPEN"
+    case filled = "FILLED"
+    case canceled = "CANCELED"
+}
+
+/// A slice of an order sent to a venue.
+public struct Placement: Sendable, Equatable, Codable {
+    public var placementId: String
+    public var orderId: String
+    public var venue: String
+    public var brokerId: String?
+    public var strategy: String?
+    public var quantity: Decimal
+    public var filledQuantity: Decimal
+    public var state: PlacementState
+    public var createdAt: Date
+
+    public init(placementId: String, orderId: String, venue: String, brokerId: String? = nil,
+                strategy: String? = nil, quantity: Decimal, filledQuantity: Decimal = 0,
+                state: PlacementState = .open, createdAt: Date) {
+        self.placementId = placementId
+        self.orderId = orderId
+        self.venue = venue
+        self.brokerId = brokerId
+        self.strategy = strategy
+        self.quantity = quantity
+        self.filledQuantity = filledQuantity
+        self.state = state
+        self.createdAt = createdAt
+    }
+
+    /// Quantity still working at the venue.
+    public var openQuantity: Decimal { state == .open ? quantity - filledQuantity : 0 }
+}
+
+/// The kernel's rules for placements and fills.
+public enum Execution {
+    /// Decides a new placement: the order's state moves per the lifecycle table, and
+    /// the open placements never exceed the unfilled quantity.
+    public static func decidePlacement(
+        quantity: Decimal, venue: String, order: Order, openPlacements: Decimal, role: Role
+    ) throws(OMSError) -> OrderState {
+        let target = try Lifecycle.decide(.createPlacement, order: order, role: role)
+        try OrderValidation.requireIdentifier(venue, field: "venue")
+        guard quantity > 0 else { throw .invalidArgument("quantity", "must be greater than 0") }
+        guard openPlacements + quantity <= order.unfilledQuantity else {
+            throw OMSError(
+                .placementExceedsUnfilled,
+                "placement of \(quantity) with \(openPlacements) already open exceeds unfilled \(order.unfilledQuantity)",
+                details: ["unfilled_quantity": "\(order.unfilledQuantity)", "open_quantity": "\(openPlacements)"])
+        }
+        return resolve(target, order: order)
+    }
+
+    /// Decides a fill: the order after it, or why it is refused. A fill naming a
+    /// placement must be on that order and fit in its open quantity.
+    public static func decideFill(
+        quantity: Decimal, price: Decimal, order: Order, placement: Placement?, role: Role
+    ) throws(OMSError) -> (order: Order, placement: Placement?) {
+        let target = try Lifecycle.decide(.recordFill, order: order, role: role)
+        guard quantity > 0 else { throw .invalidArgument("quantity", "must be greater than 0") }
+        guard price > 0 else { throw .invalidArgument("price", "must be greater than 0") }
+        guard order.executedQuantity + quantity <= order.orderedQuantity else {
+            throw OMSError(
+                .overfill,
+                "fill of \(quantity) exceeds unfilled quantity \(order.unfilledQuantity)",
+                details: ["unfilled_quantity": "\(order.unfilledQuantity)", "order_id": order.orderId])
+        }
+        var filledPlacement = placement
+        if var placement {
+            guard placement.orderId == order.orderId else {
+                throw OMSError(.placementNotFound, "placement \(placement.placementId) is not on this order")
+            }
+            guard placement.state == .open, quantity <= placement.openQuantity else {
+                throw OMSError(
+                    .overfill,
+                    "fill of \(quantity) exceeds placement \(placement.placementId) open quantity \(placement.openQuantity)",
+                    details: ["placement_id": placement.placementId, "open_quantity": "\(placement.openQuantity)"])
+            }
+            placement.filledQuantity += quantity
+            if placement.filledQuantity == placement.quantity { placement.state = .filled }
+            filledPlacement = placement
+        }
+        var filled = order
+        filled.executedQuantity += quantity
+        filled.state = resolve(target, order: filled)
+        return (filled, filledPlacement)
+    }
+
+    static func resolve(_ target: TransitionTarget, order: Order) -> OrderState {
+        switch target {
+        case .state(let state): state
+        case .unchanged: order.state
+        case .byFill: order.executedQuantity == order.orderedQuantity ? .filled : .partiallyFilled
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// An order as stored: every field plus its lifecycle state and version.
+public struct Order: Sendable, Equatable, Codable {
+    public var tenantId: String
+    public var orderId: String
+    public var portfolioId: String
+    public var instrumentId: String
+    public var direction: Direction
+    public var orderType: OrderType
+    public var timeInForce: TimeInForce
+    public var orderedQuantity: Decimal
+    public var limitPrice: Decimal?
+    public var stopPrice: Decimal?
+    public var expireAt: Date?
+    public var executedQuantity: Decimal
+    public var state: OrderState
+    public var basketId: String?
+    public var counterpartyId: String?
+    public var metadata: [String: JSONValue]?
+    public var clientOrderId: String?
+    public var cancelReason: String?
+    public var createdBy: String
+    /// Number of events recorded for the order (the create event is version 1).
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        tenantId: String, orderId: String, portfolioId: String, instrumentId: String,
+        direction: Direction, orderType: OrderType, timeInForce: TimeInForce,
+        orderedQuantity: Decimal, limitPrice: Decimal? = nil, stopPrice: Decimal? = nil,
+        expireAt: Date? = nil, executedQuantity: Decimal = 0, state: OrderState = .created,
+        basketId: String? = nil, counterpartyId: String? = nil, metadata: [String: JSONValue]? = nil,
+        clientOrderId: String? = nil, cancelReason: String? = nil, createdBy: String,
+        version: Int = 1, createdAt: Date, updatedAt: Date
+    ) {
+        self.tenantId = tenantId
+        self.orderId = orderId
+        self.portfolioId = portfolioId
+        self.instrumentId = instrumentId
+        self.direction = direction
+        self.orderType = orderType
+        self.timeInForce = timeInForce
+        self.orderedQuantity = orderedQuantity
+        self.limitPrice = limitPrice
+        self.stopPrice = stopPrice
+        self.expireAt = expireAt
+        self.executedQuantity = executedQuantity
+        self.state = state
+        self.basketId = basketId
+        self.counterpartyId = counterpartyId
+        self.metadata = metadata
+        self.clientOrderId = clientOrderId
+        self.cancelReason = cancelReason
+        self.createdBy = createdBy
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Who holds the order now.
+    public var owner: OrderOwner { state.owner }
+    /// Quantity still to execute.
+    public var unfilledQuantity: Decimal { orderedQuantity - executedQuantity }
+}

@@ -1,0 +1,108 @@
+import Foundation
+
+/// A change to one optional field: set it, or clear it (JSON `null`).
+public enum FieldPatch<Value: Sendable & Equatable>: Sendable, Equatable {
+    case set(Value)
+    case clear
+
+    /// The value after the patch.
+    public var value: Value? {
+        if case .set(let value) = self { return value }
+        return nil
+    }
+}
+
+/// The fields `update_order` may change. Economic fields lock once
+/// pre-trade compliance passes; booking fields stay open until a terminal state.
+public struct OrderChanges: Sendable, Equatable {
+    public var orderedQuantity: Decimal?
+    public var limitPrice: FieldPatch<Decimal>?
+    public var stopPrice: FieldPatch<Decimal>?
+    public var timeInForce: TimeInForce?
+    public var expireAt: FieldPatch<Date>?
+    public var counterpartyId: FieldPatch<String>?
+    public var metadata: FieldPatch<[String: JSONValue]>?
+
+    public init(
+        orderedQuantity: Decimal? = nil, limitPrice: FieldPatch<Decimal>? = nil,
+        stopPrice: FieldPatch<Decimal>? = nil, timeInForce: TimeInForce? = nil,
+        expireAt: FieldPatch<Date>? = nil, counterpartyId: FieldPatch<String>? = nil,
+        metadata: FieldPatch<[String: JSONValue]>? = nil
+    ) {
+        self.orderedQuantity = orderedQuantity
+        self.limitPrice = limitPrice
+        self.stopPrice = stopPrice
+        self.timeInForce = timeInForce
+        self.expireAt = expireAt
+        self.counterpartyId = counterpartyId
+        self.metadata = metadata
+    }
+
+    /// Wire names of the economic fields this change touches.
+    public var economicFields: [String] {
+        var names: [String] = []
+        if orderedQuantity != nil { names.append("ordered_quantity") }
+        if limitPrice != nil { names.append("limit_price") }
+        if stopPrice != nil { names.append("stop_price") }
+        if timeInForce != nil { names.append("time_in_force") }
+        if expireAt != nil { names.append("expire_at") }
+        return names
+    }
+
+    /// Whether the change touches a booking field.
+    public var touchesBookingFields: Bool { counterpartyId != nil || metadata != nil }
+
+    public var isEmpty: Bool { economicFields.isEmpty && !touchesBookingFields }
+
+    /// Applies the change to an order's fields (no rule checks).
+    public func apply(to order: inout Order) {
+        if let orderedQuantity { order.orderedQuantity = orderedQuantity }
+        if let limitPrice { order.limitPrice = limitPrice.value }
+        if let stopPrice { order.stopPrice = stopPrice.value }
+        if let timeInForce { order.timeInForce = timeInForce }
+        if let expireAt { order.expireAt = expireAt.value }
+        if let counterpartyId { order.counterpartyId = counterpartyId.value }
+        if let metadata { order.metadata = metadata.value }
+    }
+}
+
+extension OrderChanges: Codable {
+    enum CodingKeys: String, CodingKey {
+        case orderedQuantity = "ordered_quantity", limitPrice = "limit_price", stopPrice = "stop_price"
+        case timeInForce = "time_in_force", expireAt = "expire_at"
+        case counterpartyId = "counterparty_id", metadata
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func patch<T: Decodable & Sendable & Equatable>(_ key: CodingKeys) throws -> FieldPatch<T>? {
+            guard c.contains(key) else { return nil }
+            return try c.decodeNil(forKey: key) ? .clear : .set(c.decode(T.self, forKey: key))
+        }
+        orderedQuantity = try c.decodeIfPresent(Decimal.self, forKey: .orderedQuantity)
+        limitPrice = try patch(.limitPrice)
+        stopPrice = try patch(.stopPrice)
+        timeInForce = try c.decodeIfPresent(TimeInForce.self, forKey: .timeInForce)
+        expireAt = try patch(.expireAt)
+        counterpartyId = try patch(.counterpartyId)
+        metadata = try patch(.metadata)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        func put<T: Encodable & Sendable & Equatable>(_ patch: FieldPatch<T>?, _ key: CodingKeys) throws {
+            switch patch {
+            case .none: break
+            case .clear: try c.encodeNil(forKey: key)
+            case .set(let value): try c.encode(value, forKey: key)
+            }
+        }
+        try c.encodeIfPresent(orderedQuantity, forKey: .orderedQuantity)
+        try put(limitPrice, .limitPrice)
+        try put(stopPrice, .stopPrice)
+        try c.encodeIfPresent(timeInForce, forKey: .timeInForce)
+        try put(expireAt, .expireAt)
+        try put(counterpartyId, .counterpartyId)
+        try put(metadata, .metadata)
+    }
+}

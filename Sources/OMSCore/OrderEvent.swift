@@ -1,0 +1,121 @@
+import Foundation
+
+/// What a command carried, as recorded with its event. Only the fields that
+/// apply to the command are set.
+public struct EventPayload: Sendable, Equatable, Codable {
+    /// The order's fields at creation (create_order).
+    public var order: Order?
+    public var changes: OrderChanges?
+    public var fill: FillRecord?
+    public var placement: Placement?
+    public var reason: String?
+    public var violations: [Violation]?
+    public var approverId: String?
+    public var complianceResultId: String?
+
+    public init(order: Order? = nil, changes: OrderChanges? = nil, fill: FillRecord? = nil,
+                placement: Placement? = nil, reason: String? = nil, violations: [Violation]? = nil,
+                approverId: String? = nil, complianceResultId: String? = nil) {
+        self.order = order
+        self.changes = changes
+        self.fill = fill
+        self.placement = placement
+        self.reason = reason
+        self.violations = violations
+        self.approverId = approverId
+        self.complianceResultId = complianceResultId
+    }
+
+    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as JSON numbers).
+    public func jsonString() -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601WithFractions
+        encoder.outputFormatting = .sortedKeys
+        // Encoding plain value types cannot fail.
+        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+
+    /// Parses a stored payload.
+    public static func parse(_ json: String) throws -> EventPayload {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.dateDecodingStrategy = .iso8601WithFractions
+        return try decoder.decode(EventPayload.self, from: Data(json.utf8))
+    }
+}
+
+/// One execution reported by the EMS.
+public struct FillRecord: Sendable, Equatable, Codable {
+    public var execId: String
+    public var quantity: Decimal
+    public var price: Decimal
+    public var placementId: String?
+    public var executedAt: Date
+
+    public init(execId: String, quantity: Decimal, price: Decimal, placementId: String? = nil, executedAt: Date) {
+        self.execId = execId
+        self.quantity = quantity
+        self.price = price
+        self.placementId = placementId
+        self.executedAt = executedAt
+    }
+}
+
+/// An immutable record of one change to an order.
+public struct OrderEvent: Sendable, Equatable {
+    public var eventId: Int64
+    public var orderId: String
+    /// The order's version after this event.
+    public var sequence: Int
+    public var command: OrderCommand
+    public var fromState: OrderState?
+    public var toState: OrderState
+    public var actorId: String
+    public var actorRole: Role
+    public var payload: EventPayload
+    /// When the change took effect.
+    public var occurredAt: Date
+    /// When the database recorded it.
+    public var recordedAt: Date
+
+    public init(eventId: Int64, orderId: String, sequence: Int, command: OrderCommand, fromState: OrderState?,
+                toState: OrderState, actorId: String, actorRole: Role, payload: EventPayload,
+                occurredAt: Date, recordedAt: Date) {
+        self.eventId = eventId
+        self.orderId = orderId
+        self.sequence = sequence
+        self.command = command
+        self.fromState = fromState
+        self.toState = toState
+        self.actorId = actorId
+        self.actorRole = actorRole
+        self.payload = payload
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+    }
+}
+
+extension JSONEncoder.DateEncodingStrategy {
+    /// RFC 3339 UTC with fractional seconds, as everywhere on the wire.
+    public static var iso8601WithFractions: Self {
+        .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(Timestamp.format(date))
+        }
+    }
+}
+
+extension JSONDecoder.DateDecodingStrategy {
+    /// Accepts RFC 3339 timestamps with or without fractional seconds.
+    public static var iso8601WithFractions: Self {
+        .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            guard let date = Timestamp.parse(text) else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp: \(text)")
+            }
+            return date
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+
+/// Field rules every order must satisfy, whether created or updated.
+public enum OrderValidation {
+    /// Checks the economic fields of an order; the first broken rule is reported.
+    public static func validate(
+        orderType: OrderType, timeInForce: TimeInForce, orderedQuantity: Decimal,
+        limitPrice: Decimal?, stopPrice: Decimal?, expireAt: Date?
+    ) throws(OMSError) {
+        guard orderedQuantity > 0, orderedQuantity.isFinite else {
+            throw .invalidArgument("ordered_quantity", "must be greater than 0")
+        }
+        if let limitPrice, !(limitPrice > 0) {
+            throw .invalidArgument("limit_price", "must be greater than 0")
+        }
+        if let stopPrice, !(stopPrice > 0) {
+            throw .invalidArgument("stop_price", "must be greater than 0")
+        }
+        if orderType.requiresLimitPrice, limitPrice == nil {
+            throw OMSError(
+                .invalidOrderType, "limit_price is required for \(orderType.rawValue) orders",
+                details: ["field": "limit_price"])
+        }
+        if !orderType.requiresLimitPrice, limitPrice != nil {
+            throw OMSError(
+                .invalidOrderType, "limit_price is not allowed for \(orderType.rawValue) orders",
+                details: ["field": "limit_price"])
+        }
+        if orderType.requiresStopPrice, stopPrice == nil {
+            throw OMSError(
+                .invalidOrderType, "stop_price is required for \(orderType.rawValue) orders",
+                details: ["field": "stop_price"])
+        }
+        if !orderType.requiresStopPrice, stopPrice != nil {
+            throw OMSError(
+                .invalidOrderType, "stop_price is not allowed for \(orderType.rawValue) orders",
+                details: ["field": "stop_price"])
+        }
+        if timeInForce == .gtd, expireAt == nil {
+            throw .invalidArgument("expire_at", "is required for GTD orders")
+        }
+        if timeInForce != .gtd, expireAt != nil {
+            throw .invalidArgument("expire_at", "is allowed only for GTD orders")
+        }
+    }
+
+    /// Validates a new order's fields.
+    public static func validate(_ draft: NewOrder) throws(OMSError) {
+        try requireIdentifier(draft.portfolioId, field: "portfolio_id")
+        try requireIdentifier(draft.instrumentId, field: "instrument_id")
+        try validate(
+            orderType: draft.orderType, timeInForce: draft.timeInForce,
+            orderedQuantity: draft.orderedQuantity, limitPrice: draft.limitPrice,
+            stopPrice: draft.stopPrice, expireAt: draft.expireAt)
+        if let clientOrderId = draft.clientOrderId, clientOrderId.isEmpty || clientOrderId.count > 128 {
+            throw .invalidArgument("client_order_id", "must be 1 to 128 characters")
+        }
+    }
+
+    /// Identifiers are 1–128 printable characters without whitespace.
+    public static func requireIdentifier(_ value: String, field: String) throws(OMSError) {
+        guard !value.isEmpty, value.count <= 128,
+              value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
+        else {
+            throw .invalidArgument(field, "must be 1 to 128 printable characters without spaces")
+        }
+    }
+}

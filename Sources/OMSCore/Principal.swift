@@ -1,0 +1,20 @@
+/// The authenticated principal a command runs as: tenant, identity, role and entitlements.
+public struct Principal: Sendable, Equatable {
+    public var tenantId: String
+    public var principalId: String
+    public var role: Role
+    /// Portfolios the principal may see and touch; `nil` means all of the tenant's.
+    public var portfolioIds: [String]?
+
+    public init(tenantId: String, principalId: String, role: Role, portfolioIds: [String]? = nil) {
+        self.tenantId = tenantId
+        self.principalId = principalId
+        self.role = role
+        self.portfolioIds = portfolioIds
+    }
+
+    /// Whether the principal is entitled to a portfolio.
+    public func isEntitled(to portfolioId: String) -> Bool {
+        portfolioIds.map { $0.contains(portfolioId) } ?? true
+    }
+}

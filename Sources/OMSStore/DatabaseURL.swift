@@ -1,0 +1,66 @@
+import Foundation
+import OMSCore
+import PostgresNIO
+
+/// Connection settings parsed from a `postgres://user[:password]@host[:port]/database` URL.
+public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+    }
+
+    /// Parses a URL; the scheme may be `postgres` or `postgresql`.
+    public init(_ text: String) throws(OMSError) {
+        guard let components = URLComponents(string: text),
+              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
+              let host = components.host, !host.isEmpty
+        else {
+            throw OMSError(.invalidArgument, "not a postgres:// URL: \(Self.redact(text))")
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        self.init(
+            host: host, port: components.port ?? 5432,
+            username: components.user.flatMap { $0.removingPercentEncoding } ?? "postgres",
+            password: components.password.flatMap { $0.removingPercentEncoding },
+            database: database.isEmpty ? "postgres" : database)
+    }
+
+    /// The same server, another database.
+    public func with(database: String) -> DatabaseURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// The URL with any password hidden, for logs.
+    public var description: String {
+        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
+    }
+
+    static func redact(_ text: String) -> String {
+        text.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression)
+    }
+
+    /// Pool configuration. Every connection starts with SERIALIZABLE as its
+    /// default isolation, so a single-statement transition needs no BEGIN/COMMIT.
+    public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.additionalStartupParameters = [
+            ("default_transaction_isolation", "serializable"),
+            ("application_name", "oms"),
+        ]
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.minimumConnections = 0
+        return configuration
+    }
+}

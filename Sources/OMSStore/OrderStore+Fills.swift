@@ -1,0 +1,112 @@
+import Foundation
+import OMSCore
+import PostgresNIO
+
+extension OrderStore {
+    private enum FillOutcome: Sendable {
+        case recorded(Order)
+        case repeated(version: Int)
+    }
+
+    /// Records an execution. Idempotent by `execId`: a repeat returns the order
+    /// as the first call left it and changes nothing.
+    public func recordFill(
+        orderId: String, execId: String, quantity: Decimal, price: Decimal, placementId: String? = nil,
+        executedAt: Date? = nil, actor: Principal
+    ) async throws -> Order {
+        try OrderValidation.requireIdentifier(execId, field: "exec_id")
+        let outcome: FillOutcome = try await database.runner.transaction { connection in
+            let rows = try await connection.rows("""
+                SELECT \(unescaped: OrderRow.columns), f.order_id AS fill_order_id, f.order_version
+                FROM orders o LEFT JOIN fills f ON f.tenant_id = o.tenant_id AND f.exec_id = \(execId)
+                WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                FOR UPDATE OF o
+                """, logger: logger)
+            guard let row = rows.first else {
+                throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+            }
+            let order = try OrderRow.decode(row)
+            let r = row.makeRandomAccess()
+            if let fillOrderId = try r["fill_order_id"].decode(String?.self) {
+                guard fillOrderId == orderId else {
+                    throw OMSError(.duplicateFill, "exec_id \(execId) was recorded for another order",
+                                   details: ["exec_id": execId])
+                }
+                return .repeated(version: Int(try r["order_version"].decode(Int32.self)))
+            }
+            let placement = try await lockPlacement(placementId, actor: actor, on: connection)
+            let decided = try Execution.decideFill(
+                quantity: quantity, price: price, order: order, placement: placement, role: actor.role)
+            let now = Timestamp.microseconds(Date())
+            let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
+                                  executedAt: Timestamp.microseconds(executedAt ?? now))
+            try await write(fill, decided.order, from: order.state, placement: decided.placement, at: now,
+                            actor: actor, on: connection)
+            var result = decided.order
+            result.version = order.version + 1
+            result.updatedAt = now
+            return .recorded(result)
+        }
+        switch outcome {
+        case .recorded(let order):
+            return order
+        case .repeated(let version):
+            return try OrderReplay.replay(try await events(orderId, tenantId: actor.tenantId, upToVersion: version))
+        }
+    }
+
+    private func lockPlacement(_ placementId: String?, actor: Principal, on connection: PostgresConnection)
+        async throws -> Placement?
+    {
+        guard let placementId else { return nil }
+        let rows = try await connection.rows("""
+            SELECT \(unescaped: Self.placementColumns) FROM placements p
+            WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId) FOR UPDATE
+            """, logger: logger)
+        guard let row = rows.first else {
+            throw OMSError(.placementNotFound, "placement \(placementId) not found", details: ["placement_id": placementId])
+        }
+        return try Self.decodePlacement(row)
+    }
+
+    private func write(
+        _ fill: FillRecord, _ order: Order, from state: OrderState, placement: Placement?, at now: Date,
+        actor: Principal, on connection: PostgresConnection
+    ) async throws {
+        let payload = EventPayload(fill: fill).jsonString()
+        try await connection.query(try """
+            WITH upd AS (
+                UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
+                    version = version + 1, updated_at = \(now)
+                WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
+                RETURNING tenant_id, order_id, version, state
+            ), f AS (
+                INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
+                    order_version, recorded_by)
+                SELECT tenant_id, \(fill.execId), order_id, \(fill.placementId), \(fill.quantity), \(fill.price),
+                    \(fill.executedAt), version, \(actor.principalId) FROM upd
+            ), pl AS (
+                UPDATE placements SET filled_quantity = \(placement?.filledQuantity),
+                    state = \(placement?.state.rawValue), updated_at = \(now)
+                WHERE tenant_id = \(actor.tenantId) AND placement_id = \(placement?.placementId)
+            )
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                actor_id, actor_role, payload, occurred_at)
+            SELECT tenant_id, order_id, version, 'record_fill', \(state.rawValue), state,
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+            """, logger: logger)
+    }
+
+    /// What `close_order` answers: the closed order and how much was and was not executed.
+    public struct CloseOutcome: Sendable, Equatable {
+        public var order: Order
+        public var executedQuantity: Decimal { order.executedQuantity }
+        public var unfilledQuantity: Decimal { order.unfilledQuantity }
+    }
+
+    /// Closes an order whose execution is complete (fully or partly).
+    public func closeOrder(_ orderId: String, actor: Principal) async throws -> CloseOutcome {
+        CloseOutcome(order: try await transition(.closeOrder, orderId: orderId, actor: actor).order)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import OMSCore
+import PostgresNIO
+
+/// Filters of `list_orders`; every field optional.
+public struct OrderFilter: Sendable, Equatable {
+    public var portfolioId: String?
+    public var instrumentId: String?
+    public var state: OrderState?
+    public var direction: Direction?
+    public var basketId: String?
+    public var createdAfter: Date?
+    public var createdBefore: Date?
+    public var limit: Int
+    public var offset: Int
+
+    public init(portfolioId: String? = nil, instrumentId: String? = nil, state: OrderState? = nil,
+                direction: Direction? = nil, basketId: String? = nil, createdAfter: Date? = nil,
+                createdBefore: Date? = nil, limit: Int = 100, offset: Int = 0) {
+        self.portfolioId = portfolioId
+        self.instrumentId = instrumentId
+        self.state = state
+        self.direction = direction
+        self.basketId = basketId
+        self.createdAfter = createdAfter
+        self.createdBefore = createdBefore
+        self.limit = limit
+        self.offset = offset
+    }
+
+    /// Largest page a caller may ask for.
+    public static let maximumLimit = 1_000
+}
+
+/// A lineage link between two orders.
+public struct OrderLink: Sendable, Equatable, Codable {
+    public var sourceOrderId: String
+    public var targetOrderId: String
+    public var kind: String
+    public var createdAt: Date
+}
+
+extension OrderStore {
+    /// The order if it exists in the actor's tenant and the actor is entitled to its portfolio.
+    public func order(_ orderId: String, actor: Principal) async throws -> Order? {
+        try await database.rows("""
+            SELECT \(unescaped: OrderRow.columns) FROM orders o
+            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+            """).first.map(OrderRow.decode)
+    }
+
+    /// The order, or ORDER_NOT_FOUND.
+    public func getOrder(_ orderId: String, actor: Principal) async throws -> Order {
+        guard let order = try await order(orderId, actor: actor) else {
+            throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+        }
+        return order
+    }
+
+    func order(idempotencyKey: String, actor: Principal) async throws -> Order? {
+        try await database.rows("""
+            SELECT \(unescaped: OrderRow.columns) FROM orders o
+            WHERE o.tenant_id = \(actor.tenantId) AND o.idempotency_key = \(idempotencyKey)
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+            """).first.map(OrderRow.decode)
+    }
+
+    /// Locks and reads the order inside a transaction.
+    func lockOrder(_ orderId: String, actor: Principal, on connection: PostgresConnection) async throws -> Order {
+        let rows = try await connection.rows("""
+            SELECT \(unescaped: OrderRow.columns) FROM orders o
+            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+            FOR UPDATE
+            """, logger: logger)
+        guard let row = rows.first else {
+            throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+        }
+        return try OrderRow.decode(row)
+    }
+
+    /// Orders matching the filter, newest first.
+    public func listOrders(_ filter: OrderFilter, actor: Principal) async throws -> [Order] {
+        guard (1...OrderFilter.maximumLimit).contains(filter.limit) else {
+            throw OMSError(.invalidArgument, "limit must be between 1 and \(OrderFilter.maximumLimit)",
+                           details: ["field": "limit"])
+        }
+        guard filter.offset >= 0 else {
+            throw OMSError(.invalidArgument, "offset must not be negative", details: ["field": "offset"])
+        }
+        return try await database.rows("""
+            SELECT \(unescaped: OrderRow.columns) FROM orders o
+            WHERE o.tenant_id = \(actor.tenantId)
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND (\(filter.portfolioId)::text IS NULL OR o.portfolio_id = \(filter.portfolioId))
+              AND (\(filter.instrumentId)::text IS NULL OR o.instrument_id = \(filter.instrumentId))
+              AND (\(filter.state?.rawValue)::text IS NULL OR o.state = \(filter.state?.rawValue))
+              AND (\(filter.direction?.rawValue)::text IS NULL OR o.direction = \(filter.direction?.rawValue))
+              AND (\(filter.basketId)::text IS NULL OR o.basket_id = \(filter.basketId))
+              AND (\(filter.createdAfter)::timestamptz IS NULL OR o.created_at >= \(filter.createdAfter))
+              AND (\(filter.createdBefore)::timestamptz IS NULL OR o.created_at < \(filter.createdBefore))
+            ORDER BY o.created_at DESC, o.order_id DESC
+            LIMIT \(filter.limit) OFFSET \(filter.offset)
+            """).map(OrderRow.decode)
+    }
+
+    /// Every event of an order, oldest first.
+    public func history(_ orderId: String, actor: Principal) async throws -> [OrderEvent] {
+        _ = try await getOrder(orderId, actor: actor)
+        return try await events(orderId, tenantId: actor.tenantId)
+    }
+
+    func events(_ orderId: String, tenantId: String, upToVersion: Int = .max) async throws -> [OrderEvent] {
+        try await database.rows("""
+            SELECT event_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role,
+                   payload::text AS payload, occurred_at, recorded_at
+            FROM order_events
+            WHERE tenant_id = \(tenantId) AND order_id = \(orderId) AND sequence <= \(Int32(clamping: upToVersion))
+            ORDER BY sequence
+            """).map(Self.decodeEvent)
+    }
+
+    static func decodeEvent(_ row: PostgresRow) throws -> OrderEvent {
+        let r = row.makeRandomAccess()
+        func state(_ name: String) throws -> OrderState? {
+            try r[name].decode(String?.self).flatMap(OrderState.init(rawValue:))
+        }
+        let command = try r["command"].decode(String.self)
+        return OrderEvent(
+            eventId: try r["event_id"].decode(Int64.self),
+            orderId: try r["order_id"].decode(String.self),
+            sequence: Int(try r["sequence"].decode(Int32.self)),
+            command: OrderCommand(rawValue: command) ?? .updateOrder,
+            fromState: try state("from_state"),
+            toState: try state("to_state") ?? .created,
+            actorId: try r["actor_id"].decode(String.self),
+            actorRole: Role(rawValue: try r["actor_role"].decode(String.self)) ?? .system,
+            payload: try EventPayload.parse(try r["payload"].decode(String.self)),
+            occurredAt: try r["occurred_at"].decode(Date.self),
+            recordedAt: try r["recorded_at"].decode(Date.self))
+    }
+
+    /// Links where the order is source or target.
+    public func links(_ orderId: String, actor: Principal) async throws -> [OrderLink] {
+        _ = try await getOrder(orderId, actor: actor)
+        return try await database.rows("""
+            SELECT source_order_id, target_order_id, kind, created_at FROM order_links
+            WHERE tenant_id = \(actor.tenantId) AND (source_order_id = \(orderId) OR target_order_id = \(orderId))
+            ORDER BY created_at, source_order_id, target_order_id
+            """).map { row in
+            let (source, target, kind, createdAt) = try row.decode((String, String, String, Date).self)
+            return OrderLink(sourceOrderId: source, targetOrderId: target, kind: kind, createdAt: createdAt)
+        }
+    }
+}

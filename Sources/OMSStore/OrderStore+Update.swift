@@ -1,0 +1,37 @@
+import Foundation
+import OMSCore
+import PostgresNIO
+
+extension OrderStore {
+    /// Applies `update_order` under the row lock: the kernel checks field
+    /// locking and roles; the row and its event are written in one statement.
+    public func updateOrder(_ orderId: String, changes: OrderChanges, actor: Principal) async throws -> Order {
+        try await database.runner.transaction { connection in
+            let current = try await lockOrder(orderId, actor: actor, on: connection)
+            var updated = try OrderUpdate.decide(changes, order: current, role: actor.role)
+            let now = Timestamp.microseconds(Date())
+            updated.version = current.version + 1
+            updated.updatedAt = now
+            let payload = EventPayload(changes: changes).jsonString()
+            let rows = try await connection.rows(try """
+                WITH upd AS (
+                    UPDATE orders o SET ordered_quantity = \(updated.orderedQuantity),
+                        limit_price = \(updated.limitPrice), stop_price = \(updated.stopPrice),
+                        time_in_force = \(updated.timeInForce.rawValue), expire_at = \(updated.expireAt),
+                        counterparty_id = \(updated.counterpartyId), metadata = \(updated.metadata.jsonText)::jsonb,
+                        state = \(updated.state.rawValue), version = \(updated.version), updated_at = \(now)
+                    WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                    RETURNING \(unescaped: OrderRow.returning)
+                ), ev AS (
+                    INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                        actor_id, actor_role, payload, occurred_at)
+                    SELECT tenant_id, order_id, version, 'update_order', \(current.state.rawValue), state,
+                        \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                )
+                SELECT * FROM upd
+                """, logger: logger)
+            guard let row = rows.first else { throw RetryTransaction() }
+            return try OrderRow.decode(row)
+        }
+    }
+}

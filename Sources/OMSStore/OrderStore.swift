@@ -1,0 +1,203 @@
+import Foundation
+import Logging
+import OMSCore
+import PostgresNIO
+
+/// The kernel's commands carried out on PostgreSQL: each one SERIALIZABLE
+/// transaction that holds the order's row lock, writes the row (version + 1)
+/// and appends its event. `OMSCore` decides; this type only executes.
+public struct OrderStore: Sendable {
+    public let database: Database
+
+    public init(database: Database) {
+        self.database = database
+    }
+
+    var logger: Logger { database.logger }
+
+    /// What a transition command carries besides the order id.
+    public struct TransitionDetails: Sendable, Equatable {
+        public var reason: String?
+        public var violations: [Violation]?
+        public var approverId: String?
+
+        public init(reason: String? = nil, violations: [Violation]? = nil, approverId: String? = nil) {
+            self.reason = reason
+            self.violations = violations
+            self.approverId = approverId
+        }
+    }
+
+    /// The order after a transition, with what the transition recorded.
+    public struct TransitionOutcome: Sendable, Equatable {
+        public var order: Order
+        public var fromState: OrderState
+        public var eventId: Int64
+        /// The compliance result recorded by a pass / fail / override (the override id).
+        public var complianceResultId: String?
+    }
+
+    /// Creates an order in CREATED. A repeated `idempotencyKey` returns the
+    /// first order; a repeated `clientOrderId` is DUPLICATE_ORDER.
+    public func createOrder(_ draft: NewOrder, actor: Principal, idempotencyKey: String? = nil) async throws -> Order {
+        guard actor.role == .pm else {
+            throw OMSError(.permissionDenied, "only a PM may create orders", details: ["role": actor.role.rawValue])
+        }
+        try OrderValidation.validate(draft)
+        guard actor.isEntitled(to: draft.portfolioId) else {
+            throw OMSError(.permissionDenied, "not entitled to portfolio \(draft.portfolioId)",
+                           details: ["portfolio_id": draft.portfolioId])
+        }
+        let now = Timestamp.microseconds(Date())
+        let order = draft.makeOrder(
+            tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now), createdBy: actor.principalId, at: now)
+        let payload = EventPayload(order: order).jsonString()
+        let query: PostgresQuery = try """
+            WITH ins AS (
+                INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type,
+                    time_in_force, ordered_quantity, limit_price, stop_price, expire_at, executed_quantity, state,
+                    basket_id, counterparty_id, metadata, client_order_id, idempotency_key, created_by, version,
+                    created_at, updated_at)
+                VALUES (\(order.tenantId), \(order.orderId), \(order.portfolioId), \(order.instrumentId),
+                    \(order.direction.rawValue), \(order.orderType.rawValue), \(order.timeInForce.rawValue),
+                    \(order.orderedQuantity), \(order.limitPrice), \(order.stopPrice), \(order.expireAt), 0,
+                    'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::jsonb,
+                    \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(now), \(now))
+                RETURNING tenant_id, order_id
+            )
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                actor_id, actor_role, payload, occurred_at)
+            SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now)
+            FROM ins
+            """
+        do {
+            _ = try await database.rows(query)
+            return order
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
+            && error.serverInfo?[.constraintName] == "orders_idempotency_key_unique"
+        {
+            guard let key = idempotencyKey, let first = try await self.order(idempotencyKey: key, actor: actor) else {
+                throw OMSError(.conflict, "idempotency_key was used by an order you cannot see")
+            }
+            return first
+        } catch let error as PSQLError {
+            throw Self.mapCreateError(error, draft: draft)
+        }
+    }
+
+    static func mapCreateError(_ error: PSQLError, draft: NewOrder) -> any Error {
+        switch (error.serverInfo?[.sqlState], error.serverInfo?[.constraintName]) {
+        case ("23503", "orders_portfolio_fk"):
+            OMSError(.invalidPortfolio, "unknown portfolio \(draft.portfolioId)", details: ["portfolio_id": draft.portfolioId])
+        case ("23503", "orders_instrument_fk"):
+            OMSError(.invalidInstrument, "unknown instrument \(draft.instrumentId)",
+                     details: ["instrument_id": draft.instrumentId])
+        case ("23503", "orders_basket_fk"):
+            OMSError(.invalidArgument, "unknown basket \(draft.basketId ?? "")", details: ["field": "basket_id"])
+        case ("23505", "orders_client_order_id_unique"):
+            OMSError(.duplicateOrder, "client_order_id \(draft.clientOrderId ?? "") is already used",
+                     details: ["client_order_id": draft.clientOrderId ?? ""])
+        default:
+            error
+        }
+    }
+
+    /// Runs one lifecycle transition as a single guarded statement: lock the row
+    /// if its state allows the command, update it, append the event (and the
+    /// compliance result for a verdict). Reads back only on refusal, to name the
+    /// reason the kernel gives.
+    public func transition(
+        _ command: OrderCommand, orderId: String, actor: Principal, details: TransitionDetails = .init()
+    ) async throws -> TransitionOutcome {
+        try Self.validate(command, details)
+        guard let guarded = Lifecycle.guardedTransition(command, role: actor.role) else {
+            try await refusal(command, orderId: orderId, actor: actor)
+        }
+        let verdict = command.complianceVerdict
+        let now = Timestamp.microseconds(Date())
+        let resultId = verdict.map { Identifier.make($0.verdict == .overridden ? "OVR" : "CR", at: now) }
+        let payload = EventPayload(
+            reason: details.reason, violations: details.violations, approverId: details.approverId,
+            complianceResultId: resultId
+        ).jsonString()
+        let violationsJSON = verdict == nil ? nil : Self.json(details.violations ?? [])
+        let fromStates = guarded.from.map(\.rawValue).sorted()
+        let query: PostgresQuery = """
+            WITH prev AS (
+                SELECT state FROM orders
+                WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId) AND state = ANY(\(fromStates))
+                  AND (NOT \(guarded.requiresNoFills) OR executed_quantity = 0)
+                  AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                FOR UPDATE
+            ), upd AS (
+                UPDATE orders o SET state = \(guarded.to.rawValue), version = o.version + 1, updated_at = \(now),
+                    cancel_reason = CASE WHEN \(command == .cancelOrder) THEN \(details.reason) ELSE o.cancel_reason END
+                FROM prev WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                RETURNING \(unescaped: OrderRow.returning), prev.state AS from_state
+            ), ev AS (
+                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                    actor_id, actor_role, payload, occurred_at)
+                SELECT tenant_id, order_id, version, \(command.rawValue), from_state, state,
+                    \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                RETURNING event_id
+            ), cr AS (
+                INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations,
+                    reason, approver_id, decided_by, decided_at)
+                SELECT tenant_id, \(resultId), order_id, \(verdict?.phase.rawValue), \(verdict?.verdict.rawValue),
+                    \(violationsJSON)::jsonb, \(details.reason), \(details.approverId), \(actor.principalId), \(now)
+                FROM upd WHERE \(resultId)::text IS NOT NULL
+            )
+            SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
+            """
+        return try await database.runner.retrying {
+            guard let row = try await database.client.query(query, logger: logger).collect().first else {
+                try await refusal(command, orderId: orderId, actor: actor)
+            }
+            let r = row.makeRandomAccess()
+            return TransitionOutcome(
+                order: try OrderRow.decode(row),
+                fromState: OrderState(rawValue: try r["from_state"].decode(String.self)) ?? .created,
+                eventId: try r["event_id"].decode(Int64.self),
+                complianceResultId: resultId)
+        }
+    }
+
+    /// Explains why a guarded write matched nothing: the order is missing or
+    /// out of reach, or the kernel refuses. If the kernel would now allow it,
+    /// the order changed in between and the command runs again.
+    func refusal(_ command: OrderCommand, orderId: String, actor: Principal) async throws -> Never {
+        guard let order = try await order(orderId, actor: actor) else {
+            throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+        }
+        _ = try Lifecycle.decide(command, order: order, role: actor.role)
+        throw RetryTransaction()
+    }
+
+    static func validate(_ command: OrderCommand, _ details: TransitionDetails) throws(OMSError) {
+        func require(_ value: String?, _ field: String) throws(OMSError) {
+            guard let value, !value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw .init(.invalidArgument, "\(field) is required for \(command.rawValue)", details: ["field": field])
+            }
+        }
+        switch command {
+        case .overridePreTradeCompliance, .overridePostTradeCompliance:
+            try require(details.reason, "reason")
+            try require(details.approverId, "approver_id")
+        case .failPreTradeCompliance, .failPostTradeCompliance:
+            guard let violations = details.violations, !violations.isEmpty else {
+                throw .init(.invalidArgument, "violations must list at least one violation",
+                            details: ["field": "violations"])
+            }
+            for violation in violations { try require(violation.ruleId, "violations.rule_id") }
+        case .rejectOrder:
+            try require(details.reason, "reason")
+        default:
+            break
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+}

@@ -1,0 +1,74 @@
+import Logging
+import OMSCore
+import PostgresNIO
+
+/// Runs work as SERIALIZABLE transactions and retries serialization failures
+/// (40001) and deadlocks (40P01), including those raised by COMMIT, with
+/// jittered exponential backoff and a bound.
+public struct TransactionRunner: Sendable {
+    public var client: PostgresClient
+    public var logger: Logger
+    /// Attempts in all, the first included.
+    public var maxAttempts: Int
+
+    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 12) {
+        self.client = client
+        self.logger = logger
+        self.maxAttempts = maxAttempts
+    }
+
+    /// Runs `body` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT` on one
+    /// leased connection. Any error rolls back before the connection returns to
+    /// the pool; retryable errors run `body` again from the start.
+    public func transaction<T: Sendable>(_ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try await retrying {
+            try await client.withConnection { connection in
+                try await connection.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
+                do {
+                    let result = try await body(connection)
+                    try await connection.query("COMMIT", logger: logger)
+                    return result
+                } catch {
+                    // A failed COMMIT has already ended the transaction; ROLLBACK then only warns.
+                    _ = try? await connection.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Runs `body` again while it fails with a retryable SQLSTATE.
+    public func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            do {
+                return try await body()
+            } catch let error where Self.isRetryable(error) && attempt < maxAttempts {
+                let ceiling = min(50_000, 500 << min(attempt, 7))  // microseconds
+                let delay = UInt64.random(in: UInt64(ceiling / 2)...UInt64(ceiling))
+                logger.debug("retrying transaction", metadata: [
+                    "attempt": "\(attempt)", "sqlstate": "\(Self.sqlState(error) ?? "-")"])
+                attempt += 1
+                try await Task.sleep(nanoseconds: delay * 1_000)
+            }
+        }
+    }
+
+    /// Whether an error is a serialization failure or deadlock worth retrying.
+    public static func isRetryable(_ error: any Error) -> Bool {
+        if let error = error as? RetryTransaction { _ = error; return true }
+        let state = sqlState(error)
+        return state == "40001" || state == "40P01"
+    }
+
+    /// The SQLSTATE of a server error, if any.
+    public static func sqlState(_ error: any Error) -> String? {
+        (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+/// Thrown by a command that found the database changed under it between its
+/// guarded write and its read-back; the runner starts it again.
+public struct RetryTransaction: Error, Sendable {
+    public init() {}
+}
