@@ -9,6 +9,11 @@ public enum PlacementState: String, Sendable, CaseIterable, Codable {
 
 /// A slice of an order sent to a venue.
 public struct Placement: Sendable, Equatable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case placementId = "placement_id", orderId = "order_id", venue, brokerId = "broker_id", strategy
+        case quantity, filledQuantity = "filled_quantity", state, createdAt = "created_at"
+    }
+
     public var placementId: String
     public var orderId: String
     public var venue: String

@@ -2,6 +2,16 @@ import Foundation
 
 /// An order as stored: every field plus its lifecycle state and version.
 public struct Order: Sendable, Equatable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case tenantId = "tenant_id", orderId = "order_id", portfolioId = "portfolio_id"
+        case instrumentId = "instrument_id", direction, orderType = "order_type", timeInForce = "time_in_force"
+        case orderedQuantity = "ordered_quantity", limitPrice = "limit_price", stopPrice = "stop_price"
+        case expireAt = "expire_at", executedQuantity = "executed_quantity", state, basketId = "basket_id"
+        case counterpartyId = "counterparty_id", metadata, clientOrderId = "client_order_id"
+        case cancelReason = "cancel_reason", createdBy = "created_by", version
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+
     public var tenantId: String
     public var orderId: String
     public var portfolioId: String

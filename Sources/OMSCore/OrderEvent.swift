@@ -3,6 +3,11 @@ import Foundation
 /// What a command carried, as recorded with its event. Only the fields that
 /// apply to the command are set.
 public struct EventPayload: Sendable, Equatable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case order, changes, fill, placement, reason, violations
+        case approverId = "approver_id", complianceResultId = "compliance_result_id"
+    }
+
     /// The order's fields at creation (create_order).
     public var order: Order?
     public var changes: OrderChanges?
@@ -26,10 +31,9 @@ public struct EventPayload: Sendable, Equatable, Codable {
         self.complianceResultId = complianceResultId
     }
 
-    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as JSON numbers).
+    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as JSON numbers, RFC 3339 times).
     public func jsonString() -> String {
         let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601WithFractions
         encoder.outputFormatting = .sortedKeys
         // Encoding plain value types cannot fail.
@@ -39,7 +43,6 @@ public struct EventPayload: Sendable, Equatable, Codable {
     /// Parses a stored payload.
     public static func parse(_ json: String) throws -> EventPayload {
         let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
         decoder.dateDecodingStrategy = .iso8601WithFractions
         return try decoder.decode(EventPayload.self, from: Data(json.utf8))
     }
@@ -47,6 +50,10 @@ public struct EventPayload: Sendable, Equatable, Codable {
 
 /// One execution reported by the EMS.
 public struct FillRecord: Sendable, Equatable, Codable {
+    enum CodingKeys: String, CodingKey {
+        case execId = "exec_id", quantity, price, placementId = "placement_id", executedAt = "executed_at"
+    }
+
     public var execId: String
     public var quantity: Decimal
     public var price: Decimal

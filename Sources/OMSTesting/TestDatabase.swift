@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import OMSCore
+import OMSStore
+import PostgresNIO
+
+/// A fresh, migrated database with a seeded tenant, for one test.
+///
+/// Databases are cloned from a template migrated once per test process
+/// (`CREATE DATABASE … TEMPLATE`), so each test starts from the same schema
+/// in milliseconds and no test sees another's rows.
+public struct TestDatabase: Sendable {
+    public let name: String
+    public let url: DatabaseURL
+    public let database: Database
+    public var orders: OrderStore { OrderStore(database: database) }
+    public var reference: ReferenceStore { ReferenceStore(database: database) }
+    public var keys: KeyStore { KeyStore(database: database) }
+
+    /// Principals of the seeded tenant `t1`, one per role, plus `pm-p2` limited to PORT-002.
+    public static let tenant = "t1"
+    public static let otherTenant = "t2"
+
+    public static func principal(_ role: Role, tenant: String = TestDatabase.tenant) -> Principal {
+        Principal(tenantId: tenant, principalId: role.rawValue.lowercased(), role: role)
+    }
+
+    public static let restrictedPM = Principal(tenantId: tenant, principalId: "pm-p2", role: .pm,
+                                               portfolioIds: ["PORT-002"])
+
+    static let logger = Logger(label: "oms.test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs `body` with a new database whose pool is running; the pool stops afterwards.
+    public static func with<T: Sendable>(
+        seed: Bool = true, _ body: @Sendable (TestDatabase) async throws -> T
+    ) async throws -> T {
+        let server = try await TestPostgres.server()
+        let name = try await TemplateDatabase.shared.clone(seed: seed)
+        let url = try DatabaseURL(server.url(database: name))
+        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 24), backgroundLogger: logger)
+        let result = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(TestDatabase(name: name, url: url, database: Database(client: client, logger: logger)))
+        }
+        // Dropped only after success, so a failing test leaves its database to inspect.
+        try? await TemplateDatabase.maintenance("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
+        return result
+    }
+
+    /// SQL that seeds tenants `t1` and `t2` with the same reference data, so
+    /// isolation tests can use identical ids in both.
+    static let seedSQL: String = {
+        var sql = ""
+        for tenant in [tenant, otherTenant] {
+            sql += """
+                INSERT INTO tenants (tenant_id, name) VALUES ('\(tenant)', '\(tenant)');
+                INSERT INTO portfolios (tenant_id, portfolio_id, name, cash) VALUES
+                    ('\(tenant)', 'PORT-001', 'Growth', 10000000), ('\(tenant)', 'PORT-002', 'Income', 5000000);
+                INSERT INTO accounts (tenant_id, account_id, portfolio_id) VALUES
+                    ('\(tenant)', 'ACCT-001', 'PORT-001'), ('\(tenant)', 'ACCT-002', 'PORT-002');
+                INSERT INTO instruments (tenant_id, instrument_id, symbol) VALUES
+                    ('\(tenant)', 'INS-1', 'AAA'), ('\(tenant)', 'INS-2', 'BBB');
+                INSERT INTO principals (tenant_id, principal_id, role) VALUES
+                    ('\(tenant)', 'pm', 'PM'), ('\(tenant)', 'trader', 'Trader'), ('\(tenant)', 'ops', 'Ops'),
+                    ('\(tenant)', 'compliance', 'Compliance'), ('\(tenant)', 'system', 'System'),
+                    ('\(tenant)', 'admin', 'Admin');
+                INSERT INTO principals (tenant_id, principal_id, role, portfolio_ids) VALUES
+                    ('\(tenant)', 'pm-p2', 'PM', ARRAY['PORT-002']);
+
+                """
+        }
+        return sql
+    }()
+}
+
+/// Two migrated template databases per test process (empty and seeded), created on first use.
+actor TemplateDatabase {
+    static let shared = TemplateDatabase()
+
+    private var templates: [Bool: Task<String, any Error>] = [:]
+
+    func clone(seed: Bool) async throws -> String {
+        let template = try await self.template(seed: seed)
+        let name = TestPostgres.databaseName(prefix: "oms_test")
+        try await Self.maintenance("CREATE DATABASE \"\(name)\" TEMPLATE \"\(template)\"")
+        return name
+    }
+
+    private func template(seed: Bool) async throws -> String {
+        if let task = templates[seed] { return try await task.value }
+        let task = Task<String, any Error> {
+            let name = try await TestPostgres.createDatabase(prefix: seed ? "oms_template_seeded" : "oms_template")
+            let server = try await TestPostgres.server()
+            let connection = try await PostgresConnection.connect(
+                configuration: server.connectionConfiguration(database: name), id: 1, logger: TestDatabase.logger)
+            do {
+                try await Migrator(logger: TestDatabase.logger).migrate(on: connection)
+                if seed {
+                    for statement in SQLScript.statements(TestDatabase.seedSQL) {
+                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
+                    }
+                }
+                try await connection.close()
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            return name
+        }
+        templates[seed] = task
+        return try await task.value
+    }
+
+    static func maintenance(_ sql: String) async throws {
+        let server = try await TestPostgres.server()
+        let connection = try await PostgresConnection.connect(
+            configuration: server.connectionConfiguration(database: server.maintenanceDatabase), id: 2,
+            logger: TestDatabase.logger)
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}

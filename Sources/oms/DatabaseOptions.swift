@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Logging
+import OMSStore
+import PostgresNIO
+
+/// `--database-url`, defaulting to `OMS_DATABASE_URL`.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .customLong("database-url"),
+            help: "PostgreSQL URL (postgres://user[:password]@host:port/db). Default: $OMS_DATABASE_URL.")
+    var databaseURL: String?
+
+    func resolvedURL() throws -> DatabaseURL {
+        guard let text = databaseURL ?? ProcessInfo.processInfo.environment["OMS_DATABASE_URL"], !text.isEmpty else {
+            throw ValidationError("no database: pass --database-url or set OMS_DATABASE_URL")
+        }
+        return try DatabaseURL(text)
+    }
+}
+
+/// Runs `body` with a connection pool to `url` that is running, then stops it.
+func withDatabase<T: Sendable>(
+    _ url: DatabaseURL, logger: Logger, _ body: @Sendable (Database) async throws -> T
+) async throws -> T {
+    let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await client.run() }
+        defer { group.cancelAll() }
+        return try await body(Database(client: client, logger: logger))
+    }
+}
+
+/// A logger writing to standard error at `level`.
+func makeLogger(_ label: String, level: Logger.Level = .warning) -> Logger {
+    var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = level
+    return logger
+}

@@ -1,0 +1,116 @@
+import Foundation
+import OMSCore
+import OMSStore
+import OMSTesting
+import PostgresNIO
+import Testing
+
+@Suite("Idempotency, duplicates and immutability")
+struct IdempotencyTests {
+    @Test("a repeated fill exec_id returns the first answer and changes nothing")
+    func fillIdempotent() async throws {
+        try await TestDatabase.with { db in
+            let order = try await db.order(in: .routed)
+            let first = try await db.orders.recordFill(orderId: order.orderId, execId: "EX-42", quantity: 300, price: 10,
+                                                       actor: system)
+            _ = try await db.orders.recordFill(orderId: order.orderId, execId: "EX-43", quantity: 100, price: 10,
+                                               actor: system)
+            let repeated = try await db.orders.recordFill(orderId: order.orderId, execId: "EX-42", quantity: 300,
+                                                          price: 10, actor: system)
+            let stored = try await db.orders.getOrder(order.orderId, actor: admin)
+            #expect(repeated.executedQuantity == 300)
+            #expect(repeated.version == first.version)
+            #expect(stored.executedQuantity == 400)
+            #expect(try await db.eventCount(order.orderId) == stored.version)
+
+            let other = try await db.order(in: .routed)
+            let reused = await #expect(throws: OMSError.self) {
+                try await db.orders.recordFill(orderId: other.orderId, execId: "EX-42", quantity: 1, price: 1, actor: system)
+            }
+            #expect(reused?.code == .duplicateFill)
+        }
+    }
+
+    @Test("a fill past the ordered quantity is OVERFILL and records nothing")
+    func overfill() async throws {
+        try await TestDatabase.with { db in
+            let order = try await db.order(in: .partiallyFilled)
+            let error = await #expect(throws: OMSError.self) {
+                try await db.orders.recordFill(orderId: order.orderId, execId: "EX-big", quantity: 901, price: 1, actor: trader)
+            }
+            #expect(error?.code == .overfill)
+            #expect(try await db.orders.getOrder(order.orderId, actor: admin) == order)
+            let closed = try await db.order(in: .closed)
+            let late = await #expect(throws: OMSError.self) {
+                try await db.orders.recordFill(orderId: closed.orderId, execId: "EX-late", quantity: 1, price: 1, actor: trader)
+            }
+            #expect(late?.code == .invalidState)
+            let fills = try await db.database.client.query(
+                "SELECT count(*) FROM fills WHERE exec_id IN ('EX-big', 'EX-late')").collect()
+            #expect(try fills.first?.decode(Int.self) == 0)
+        }
+    }
+
+    @Test("create_order with the same idempotency_key returns the first order")
+    func idempotencyKey() async throws {
+        try await TestDatabase.with { db in
+            let first = try await db.orders.createOrder(limitOrder(), actor: pm, idempotencyKey: "idem-1")
+            let again = try await db.orders.createOrder(limitOrder(5), actor: pm, idempotencyKey: "idem-1")
+            #expect(again.orderId == first.orderId)
+            #expect(again.orderedQuantity == 1000)
+            let all = try await db.orders.listOrders(OrderFilter(), actor: pm)
+            #expect(all.count == 1)
+        }
+    }
+
+    @Test("a repeated client_order_id is DUPLICATE_ORDER; unknown references are named")
+    func duplicatesAndReferences() async throws {
+        try await TestDatabase.with { db in
+            _ = try await db.orders.createOrder(limitOrder(clientOrderId: "C-1"), actor: pm)
+            let duplicate = await #expect(throws: OMSError.self) {
+                try await db.orders.createOrder(limitOrder(clientOrderId: "C-1"), actor: pm)
+            }
+            #expect(duplicate?.code == .duplicateOrder)
+            var badPortfolio = limitOrder()
+            badPortfolio.portfolioId = "PORT-404"
+            let portfolio = await #expect(throws: OMSError.self) { try await db.orders.createOrder(badPortfolio, actor: pm) }
+            #expect(portfolio?.code == .invalidPortfolio)
+            var badInstrument = limitOrder()
+            badInstrument.instrumentId = "INS-404"
+            let instrument = await #expect(throws: OMSError.self) { try await db.orders.createOrder(badInstrument, actor: pm) }
+            #expect(instrument?.code == .invalidInstrument)
+            let notPM = await #expect(throws: OMSError.self) { try await db.orders.createOrder(limitOrder(), actor: trader) }
+            #expect(notPM?.code == .permissionDenied)
+            #expect(try await db.orders.listOrders(OrderFilter(), actor: pm).count == 1)
+        }
+    }
+
+    @Test("order_events refuses UPDATE, DELETE and TRUNCATE")
+    func eventsAreAppendOnly() async throws {
+        try await TestDatabase.with { db in
+            let order = try await db.order(in: .created)
+            for sql in ["UPDATE order_events SET command = 'x'", "DELETE FROM order_events", "TRUNCATE order_events CASCADE"] {
+                let error = await #expect(throws: PSQLError.self) {
+                    try await db.database.client.query(PostgresQuery(unsafeSQL: sql))
+                }
+                #expect(error?.serverInfo?[.message]?.contains("append-only") == true, "\(sql)")
+            }
+            #expect(try await db.eventCount(order.orderId) == 1)
+        }
+    }
+
+    @Test("the database refuses a state outside the 18 and executed above ordered")
+    func databaseBacksInvariants() async throws {
+        try await TestDatabase.with { db in
+            let order = try await db.order(in: .created)
+            for sql in ["UPDATE orders SET state = 'LOST'", "UPDATE orders SET executed_quantity = ordered_quantity + 1",
+                        "UPDATE orders SET ordered_quantity = 0"] {
+                let error = await #expect(throws: PSQLError.self) {
+                    try await db.database.client.query(PostgresQuery(unsafeSQL: sql))
+                }
+                #expect(error?.serverInfo?[.sqlState] == "23514", "\(sql)")
+            }
+            #expect(try await db.orders.getOrder(order.orderId, actor: admin) == order)
+        }
+    }
+}
