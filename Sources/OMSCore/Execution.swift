@@ -40,6 +40,12 @@ public struct Placement: Sendable, Equatable, Codable {
 
     /// Quantity still working at the venue.
     public var openQuantity: Decimal { state == .open ? quantity - filledQuantity : 0 }
+
+    /// Records an execution against the placement; it is FILLED once nothing is open.
+    public mutating func fill(_ executed: Decimal) {
+        filledQuantity += executed
+        if filledQuantity >= quantity { state = .filled }
+    }
 }
 
 /// The kernel's rules for placements and fills.
@@ -61,11 +67,14 @@ public enum Execution {
         return resolve(target, order: order)
     }
 
-    /// Decides a fill: the order after it, or why it is refused. A fill naming a
-    /// placement must be on that order and fit in its open quantity.
+    /// Decides a fill: the order after it and the placements it fills, or why
+    /// it is refused. A fill naming a placement must fit in that placement's open
+    /// quantity; an unattributed fill consumes the oldest open placements first,
+    /// so open placements never exceed the unfilled quantity.
     public static func decideFill(
-        quantity: Decimal, price: Decimal, order: Order, placement: Placement?, role: Role
-    ) throws(OMSError) -> (order: Order, placement: Placement?) {
+        quantity: Decimal, price: Decimal, order: Order, placement: Placement?, openPlacements: [Placement] = [],
+        role: Role
+    ) throws(OMSError) -> (order: Order, placements: [Placement]) {
         let target = try Lifecycle.decide(.recordFill, order: order, role: role)
         guard quantity > 0 else { throw .invalidArgument("quantity", "must be greater than 0") }
         guard price > 0 else { throw .invalidArgument("price", "must be greater than 0") }
@@ -75,7 +84,7 @@ public enum Execution {
                 "fill of \(quantity) exceeds unfilled quantity \(order.unfilledQuantity)",
                 details: ["unfilled_quantity": "\(order.unfilledQuantity)", "order_id": order.orderId])
         }
-        var filledPlacement = placement
+        var filledPlacements: [Placement] = []
         if var placement {
             guard placement.orderId == order.orderId else {
                 throw OMSError(.placementNotFound, "placement \(placement.placementId) is not on this order")
@@ -86,14 +95,21 @@ public enum Execution {
                     "fill of \(quantity) exceeds placement \(placement.placementId) open quantity \(placement.openQuantity)",
                     details: ["placement_id": placement.placementId, "open_quantity": "\(placement.openQuantity)"])
             }
-            placement.filledQuantity += quantity
-            if placement.filledQuantity == placement.quantity { placement.state = .filled }
-            filledPlacement = placement
+            placement.fill(quantity)
+            filledPlacements = [placement]
+        } else {
+            var remaining = quantity
+            for var open in openPlacements.sorted(by: { $0.createdAt < $1.createdAt }) where remaining > 0 && open.openQuantity > 0 {
+                let take = min(remaining, open.openQuantity)
+                open.fill(take)
+                remaining -= take
+                filledPlacements.append(open)
+            }
         }
         var filled = order
         filled.executedQuantity += quantity
         filled.state = resolve(target, order: filled)
-        return (filled, filledPlacement)
+        return (filled, filledPlacements)
     }
 
     static func resolve(_ target: TransitionTarget, order: Order) -> OrderState {

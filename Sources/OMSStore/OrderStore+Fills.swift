@@ -35,13 +35,21 @@ extension OrderStore {
                 }
                 return .repeated(version: Int(try r["order_version"].decode(Int32.self)))
             }
-            let placement = try await lockPlacement(placementId, actor: actor, on: connection)
+            let open = try await lockOpenPlacements(orderId, actor: actor, on: connection)
+            var named: Placement?
+            if let placementId {
+                if let match = open.first(where: { $0.placementId == placementId }) {
+                    named = match
+                } else {
+                    named = try await placement(placementId, actor: actor, on: connection)
+                }
+            }
             let decided = try Execution.decideFill(
-                quantity: quantity, price: price, order: order, placement: placement, role: actor.role)
+                quantity: quantity, price: price, order: order, placement: named, openPlacements: open, role: actor.role)
             let now = Timestamp.microseconds(Date())
             let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
                                   executedAt: Timestamp.microseconds(executedAt ?? now))
-            try await write(fill, decided.order, from: order.state, placement: decided.placement, at: now,
+            try await write(fill, decided.order, from: order.state, placements: decided.placements, at: now,
                             actor: actor, on: connection)
             var result = decided.order
             result.version = order.version + 1
@@ -56,13 +64,23 @@ extension OrderStore {
         }
     }
 
-    private func lockPlacement(_ placementId: String?, actor: Principal, on connection: PostgresConnection)
-        async throws -> Placement?
+    private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: PostgresConnection)
+        async throws -> [Placement]
     {
-        guard let placementId else { return nil }
+        try await connection.rows("""
+            SELECT \(unescaped: Self.placementColumns) FROM placements p
+            WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) AND p.state = 'OPEN'
+            ORDER BY p.created_at, p.placement_id FOR UPDATE
+            """, logger: logger).map(Self.decodePlacement)
+    }
+
+    /// A placement that is not open: the kernel then names why the fill is refused.
+    private func placement(_ placementId: String, actor: Principal, on connection: PostgresConnection)
+        async throws -> Placement
+    {
         let rows = try await connection.rows("""
             SELECT \(unescaped: Self.placementColumns) FROM placements p
-            WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId) FOR UPDATE
+            WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
             """, logger: logger)
         guard let row = rows.first else {
             throw OMSError(.placementNotFound, "placement \(placementId) not found", details: ["placement_id": placementId])
@@ -71,7 +89,7 @@ extension OrderStore {
     }
 
     private func write(
-        _ fill: FillRecord, _ order: Order, from state: OrderState, placement: Placement?, at now: Date,
+        _ fill: FillRecord, _ order: Order, from state: OrderState, placements: [Placement], at now: Date,
         actor: Principal, on connection: PostgresConnection
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
@@ -87,9 +105,10 @@ extension OrderStore {
                 SELECT tenant_id, \(fill.execId), order_id, \(fill.placementId), \(fill.quantity), \(fill.price),
                     \(fill.executedAt), version, \(actor.principalId) FROM upd
             ), pl AS (
-                UPDATE placements SET filled_quantity = \(placement?.filledQuantity),
-                    state = \(placement?.state.rawValue), updated_at = \(now)
-                WHERE tenant_id = \(actor.tenantId) AND placement_id = \(placement?.placementId)
+                UPDATE placements p SET filled_quantity = v.filled_quantity, state = v.state, updated_at = \(now)
+                FROM unnest(\(placements.map(\.placementId))::text[], \(placements.map { "\($0.filledQuantity)" })::numeric[],
+                            \(placements.map(\.state.rawValue))::text[]) AS v(placement_id, filled_quantity, state)
+                WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = v.placement_id
             )
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                 actor_id, actor_role, payload, occurred_at)

@@ -11,7 +11,7 @@ public struct TransactionRunner: Sendable {
     /// Attempts in all, the first included.
     public var maxAttempts: Int
 
-    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 12) {
+    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 25) {
         self.client = client
         self.logger = logger
         self.maxAttempts = maxAttempts

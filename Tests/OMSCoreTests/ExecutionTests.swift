@@ -30,7 +30,18 @@ struct ExecutionTests {
         }
         #expect(error?.code == .overfill)
         let ok = try Execution.decideFill(quantity: 100, price: 1, order: order(.routed), placement: placement, role: .trader)
-        #expect(ok.placement?.state == .filled)
+        #expect(ok.placements.first?.state == .filled)
+    }
+
+    @Test("an unattributed fill consumes the oldest open placements first")
+    func unattributedFill() throws {
+        let old = Placement(placementId: "P1", orderId: "ORD-1", venue: "X", quantity: 100, createdAt: Date(timeIntervalSince1970: 1))
+        let new = Placement(placementId: "P2", orderId: "ORD-1", venue: "X", quantity: 100, createdAt: Date(timeIntervalSince1970: 2))
+        let result = try Execution.decideFill(quantity: 150, price: 1, order: order(.routed), placement: nil,
+                                              openPlacements: [new, old], role: .trader)
+        #expect(result.placements.map(\.placementId) == ["P1", "P2"])
+        #expect(result.placements.map(\.filledQuantity) == [100, 50])
+        #expect(result.placements.map(\.state) == [.filled, .open])
     }
 
     @Test("fills need a positive quantity and price")

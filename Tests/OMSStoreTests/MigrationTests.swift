@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+import OMSCore
+import OMSStore
+import OMSTesting
+import PostgresNIO
+import Testing
+
+@Suite("Migrations")
+struct MigrationTests {
+    let logger = Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    @Test("the migrations bundled in the binary are exactly the files in sql/")
+    func bundleMatchesSQLFolder() throws {
+        let folder = TestPostgres.packageRoot + "/sql"
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(BundledMigrations.all.map(\.name) == files, "run scripts/generate-migrations")
+        for (name, sql) in BundledMigrations.all {
+            var text = try String(contentsOfFile: folder + "/" + name, encoding: .utf8)
+            if text.hasSuffix("\n") { text.removeLast() }
+            #expect(sql == text, "\(name) differs from sql/\(name): run scripts/generate-migrations")
+        }
+    }
+
+    @Test("scripts split on semicolons outside strings, comments and dollar quotes")
+    func scriptSplitting() {
+        let script = """
+            -- a comment; with a semicolon
+            CREATE TABLE a (x text DEFAULT 'it''s; fine');
+            CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'no;'; END;
+            $$;
+            /* block; comment */ SELECT "semi;colon" FROM a
+            """
+        let statements = SQLScript.statements(script)
+        #expect(statements.count == 3)
+        #expect(statements[1].hasSuffix("$$"))
+        #expect(statements[2].hasSuffix("FROM a"))
+    }
+
+    @Test("several oms processes migrating one database at once apply each migration exactly once")
+    func concurrentProcesses() async throws {
+        let binary = TestPostgres.packageRoot + "/.build/debug/oms"
+        try #require(FileManager.default.isExecutableFile(atPath: binary),
+                     "\(binary) missing: the tests start real `oms migrate` processes; run `swift build` first")
+        let server = try await TestPostgres.server()
+        let name = try await TestPostgres.createDatabase(prefix: "oms_migrate")
+        let processes = try (0..<4).map { _ in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["migrate", "--database-url", server.url(database: name)]
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            return process
+        }
+        for process in processes {
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+        let client = PostgresClient(configuration: server.clientConfiguration(database: name))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            let rows = try await client.query("SELECT name, count(*) FROM schema_migrations GROUP BY name").collect()
+            let counts = try rows.map { try $0.decode((String, Int).self) }
+            #expect(counts.map(\.0).sorted() == BundledMigrations.all.map(\.name))
+            #expect(counts.allSatisfy { $0.1 == 1 })
+
+            // In-process too: eight sessions racing on the advisory lock.
+            let migrator = Migrator(logger: logger)
+            let applied = try await withThrowingTaskGroup(of: Int.self) { racers in
+                for _ in 0..<8 { racers.addTask { try await migrator.migrate(client: client).count } }
+                return try await racers.reduce(0, +)
+            }
+            #expect(applied == 0)
+
+            var edited = BundledMigrations.all
+            edited[0].sql += "\n-- edited"
+            let error = await #expect(throws: OMSError.self) {
+                try await Migrator(migrations: edited, logger: logger).migrate(client: client)
+            }
+            #expect(error?.code == .conflict)
+        }
+    }
+}
