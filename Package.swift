@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(
             name: "OMSProtocol",
-            dependencies: ["OMSCore"],
+            dependencies: ["OMSCore", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: strict
         ),
         .target(
@@ -83,6 +83,12 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore"], swiftSettings: strict),
+        .testTarget(
+            name: "OMSProtocolTests",
+            dependencies: ["OMSCore", "OMSProtocol", .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOEmbedded", package: "swift-nio")],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "OMSStoreTests",
             dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres",
