@@ -59,6 +59,12 @@ public struct Position: Sendable, Equatable, Codable {
     public var portfolioId: String
     public var instrumentId: String
     public var quantity: Decimal
+
+    public init(portfolioId: String, instrumentId: String, quantity: Decimal) {
+        self.portfolioId = portfolioId
+        self.instrumentId = instrumentId
+        self.quantity = quantity
+    }
 }
 
 /// A principal as stored.
@@ -67,6 +73,13 @@ public struct PrincipalRecord: Sendable, Equatable, Codable {
     public var role: Role
     public var portfolioIds: [String]?
     public var displayName: String?
+
+    public init(principalId: String, role: Role, portfolioIds: [String]? = nil, displayName: String? = nil) {
+        self.principalId = principalId
+        self.role = role
+        self.portfolioIds = portfolioIds
+        self.displayName = displayName
+    }
 }
 
 /// A newly created API key; `apiKey` is shown this once and never stored.

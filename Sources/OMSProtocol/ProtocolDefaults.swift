@@ -1,0 +1,7 @@
+/// Wire defaults shared by the server and its clients.
+public enum ProtocolDefaults {
+    /// The TCP port the server listens on unless told otherwise.
+    public static let port = 9191
+    /// The longest request line the server accepts, in bytes (1 MiB).
+    public static let maximumLineLength = 1 << 20
+}

@@ -1,0 +1,40 @@
+import OMSCore
+import OMSProtocol
+
+extension Catalogue {
+    static let executionMethods: [MethodSpec] = [
+        MethodSpec(
+            "ems.create_placement", "Send part of an order to a venue; the first moves it to ROUTED.",
+            params: [.orderId, ParamSpec("venue", .string), ParamSpec("quantity", .decimal),
+                     .optional("broker_id", .string), .optional("strategy", .string)],
+            roles: [.trader], result: "{placement_id, placement}", mutating: true
+        ) { p, ctx in
+            let placement = try await ctx.services.orders.createPlacement(
+                orderId: p.string("order_id"), venue: p.string("venue"), quantity: p.decimal("quantity"),
+                brokerId: p.optionalString("broker_id"), strategy: p.optionalString("strategy"), actor: ctx.principal)
+            return .object(["placement_id": .string(placement.placementId), "placement": Wire.placement(placement)])
+        },
+        MethodSpec(
+            "ems.cancel_placement", "Cancel an open placement.", params: [ParamSpec("placement_id", .string)],
+            roles: [.trader], result: "placement", mutating: true
+        ) { p, ctx in
+            Wire.placement(try await ctx.services.orders.cancelPlacement(p.string("placement_id"), actor: ctx.principal))
+        },
+        MethodSpec(
+            "ems.record_fill", "Record an execution; idempotent by exec_id.",
+            params: [.orderId, ParamSpec("exec_id", .string), ParamSpec("quantity", .decimal), ParamSpec("price", .decimal),
+                     .optional("placement_id", .string), .optional("executed_at", .timestamp)],
+            roles: [.trader, .system], result: "order", mutating: true
+        ) { p, ctx in
+            Wire.order(try await ctx.services.orders.recordFill(
+                orderId: p.string("order_id"), execId: p.string("exec_id"), quantity: p.decimal("quantity"),
+                price: p.decimal("price"), placementId: p.optionalString("placement_id"),
+                executedAt: p.optionalDate("executed_at"), actor: ctx.principal))
+        },
+        MethodSpec("ems.list_placements", "The placements of an order.", params: [.orderId],
+                   result: "{placements: [placement]}", mutating: false) { p, ctx in
+            let placements = try await ctx.services.orders.placements(orderId: p.string("order_id"), actor: ctx.principal)
+            return .object(["placements": .array(placements.map(Wire.placement))])
+        },
+    ]
+}

@@ -1,0 +1,136 @@
+import Foundation
+import OMSCore
+import OMSProtocol
+import OMSStore
+
+extension Catalogue {
+    static let orderMethods: [MethodSpec] = [
+        MethodSpec(
+            "oms.create_order", "Create an order in CREATED.",
+            params: [
+                ParamSpec("portfolio_id", .string), ParamSpec("instrument_id", .string),
+                ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
+                ParamSpec("order_type", ParamSpec.orderType), ParamSpec("time_in_force", ParamSpec.timeInForce),
+                .optional("limit_price", .decimal, "required for Limit, StopLimit, PreviouslyQuoted"),
+                .optional("stop_price", .decimal, "required for Stop, StopLimit"),
+                .optional("expire_at", .timestamp, "required for GTD, only for GTD"),
+                .optional("basket_id", .string), .optional("counterparty_id", .string), .optional("metadata", .object),
+                .optional("client_order_id", .string, "unique per tenant; a repeat is DUPLICATE_ORDER"),
+            ],
+            roles: [.pm], result: "{order_id}", mutating: true
+        ) { p, ctx in
+            let draft = NewOrder(
+                portfolioId: p.string("portfolio_id"), instrumentId: p.string("instrument_id"),
+                direction: p.enumValue("direction", Direction.self)!, orderType: p.enumValue("order_type", OrderType.self)!,
+                timeInForce: p.enumValue("time_in_force", TimeInForce.self)!, orderedQuantity: p.decimal("ordered_quantity"),
+                limitPrice: p.optionalDecimal("limit_price"), stopPrice: p.optionalDecimal("stop_price"),
+                expireAt: p.optionalDate("expire_at"), basketId: p.optionalString("basket_id"),
+                counterpartyId: p.optionalString("counterparty_id"),
+                metadata: p.object("metadata").map { $0.mapValues(Wire.value) }, clientOrderId: p.optionalString("client_order_id"))
+            let order = try await ctx.services.orders.createOrder(
+                draft, actor: ctx.principal, idempotencyKey: p.optionalString("idempotency_key"))
+            return .object(["order_id": .string(order.orderId)])
+        },
+        MethodSpec(
+            "oms.update_order",
+            "Change economic fields (CREATED, PRE_TRADE_COMPLIANCE_FAILED) or booking fields (any live state).",
+            params: [.orderId, ParamSpec("changes", .object,
+                "ordered_quantity, limit_price, stop_price, time_in_force, expire_at, counterparty_id, metadata; null clears")],
+            roles: [.pm, .trader, .ops], result: "order", mutating: true
+        ) { p, ctx in
+            let changes = try OrderChangesDecoder.decode(p.object("changes") ?? [:])
+            return Wire.order(try await ctx.services.orders.updateOrder(p.string("order_id"), changes: changes,
+                                                                        actor: ctx.principal))
+        },
+        transition("oms.cancel_order", .cancelOrder, "Cancel an order, subject to cancel authority.",
+                   extra: [.optional("reason", .string)], roles: [.pm, .trader]),
+        MethodSpec(
+            "oms.close_order", "Close an order whose execution is complete; returns executed and unfilled quantities.",
+            params: [.orderId, .optional("create_remainder", .boolean, "not yet supported: remainder orders come with baskets/merge/split")],
+            roles: [.trader], result: "{order_id, executed_quantity, unfilled_quantity}", mutating: true
+        ) { p, ctx in
+            if p.optionalBool("create_remainder") == true {
+                throw OMSError(.invalidArgument, "create_remainder is not supported by this server yet",
+                               details: ["field": "create_remainder"])
+            }
+            let closed = try await ctx.services.orders.closeOrder(p.string("order_id"), actor: ctx.principal)
+            return .object([
+                "order_id": .string(closed.order.orderId),
+                "executed_quantity": .decimal(closed.executedQuantity),
+                "unfilled_quantity": .decimal(closed.unfilledQuantity),
+                "order": Wire.order(closed.order),
+            ])
+        },
+        MethodSpec("oms.get_order", "One order by id.", params: [.orderId], result: "order", mutating: false) { p, ctx in
+            Wire.order(try await ctx.services.orders.getOrder(p.string("order_id"), actor: ctx.principal))
+        },
+        MethodSpec(
+            "oms.list_orders", "Orders matching the filters, newest first.",
+            params: [
+                .optional("portfolio_id", .string), .optional("instrument_id", .string),
+                .optional("state", ParamSpec.state), .optional("direction", ParamSpec.direction),
+                .optional("basket_id", .string), .optional("created_after", .timestamp),
+                .optional("created_before", .timestamp), .optional("limit", .integer, "1-1000, default 100"),
+                .optional("offset", .integer, "default 0"),
+            ],
+            result: "{orders: [order]}", mutating: false
+        ) { p, ctx in
+            let filter = OrderFilter(
+                portfolioId: p.optionalString("portfolio_id"), instrumentId: p.optionalString("instrument_id"),
+                state: p.enumValue("state", OrderState.self), direction: p.enumValue("direction", Direction.self),
+                basketId: p.optionalString("basket_id"), createdAfter: p.optionalDate("created_after"),
+                createdBefore: p.optionalDate("created_before"), limit: p.optionalInt("limit") ?? 100,
+                offset: p.optionalInt("offset") ?? 0)
+            let orders = try await ctx.services.orders.listOrders(filter, actor: ctx.principal)
+            return .object(["orders": .array(orders.map(Wire.order))])
+        },
+        MethodSpec("oms.get_order_history", "Every event of an order, oldest first.", params: [.orderId],
+                   result: "{events: [event]}", mutating: false) { p, ctx in
+            let events = try await ctx.services.orders.history(p.string("order_id"), actor: ctx.principal)
+            return .object(["events": .array(events.map(Wire.event))])
+        },
+        MethodSpec("oms.list_order_links", "Lineage links where the order is source or target.", params: [.orderId],
+                   result: "{links: [{source_order_id, target_order_id, kind}]}", mutating: false) { p, ctx in
+            let links = try await ctx.services.orders.links(p.string("order_id"), actor: ctx.principal)
+            return .object(["links": .array(links.map(Wire.link))])
+        },
+        transition("oms.send_to_trader", .sendToTrader, "Hand the order from the PM to the trading desk.", roles: [.pm]),
+        transition("oms.send_to_operations", .sendToOperations, "Hand a closed order to operations.", roles: [.trader]),
+        transition("oms.confirm_order", .confirmOrder, "Middle office confirms the order.", roles: [.ops]),
+        transition("oms.settle_order", .settleOrder, "Custodian settled the order.", roles: [.ops]),
+        transition("oms.reconcile_order", .reconcileOrder, "Reconcile the order (terminal).", roles: [.ops]),
+        transition("oms.reject_order", .rejectOrder, "System rejects an order before its first fill (terminal).",
+                   extra: [ParamSpec("reason", .string)], roles: [.system]),
+    ]
+
+    /// A lifecycle transition method: order_id (+ extras) in, the order out.
+    static func transition(
+        _ name: String, _ command: OrderCommand, _ summary: String, extra: [ParamSpec] = [], roles: [Role]
+    ) -> MethodSpec {
+        MethodSpec(name, summary, params: [.orderId] + extra, roles: roles, result: "order", mutating: true) { p, ctx in
+            let details = OrderStore.TransitionDetails(
+                reason: p.optionalString("reason"), violations: try violations(p), approverId: p.optionalString("approver_id"))
+            let outcome = try await ctx.services.orders.transition(
+                command, orderId: p.string("order_id"), actor: ctx.principal, details: details)
+            if command.complianceVerdict?.verdict == .overridden {
+                return .object(["override_id": .string(outcome.complianceResultId ?? ""), "order": Wire.order(outcome.order)])
+            }
+            return Wire.order(outcome.order)
+        }
+    }
+
+    static func violations(_ p: Params) throws -> [Violation]? {
+        guard let list = p.values["violations"]?.arrayValue else { return nil }
+        return try list.enumerated().map { index, item in
+            guard let object = item.objectValue, let ruleId = object["rule_id"]?.stringValue else {
+                throw RPCError.invalidParams("violations[\(index)].rule_id is required", field: "violations")
+            }
+            let severity = object["severity"]?.stringValue.map { Severity(rawValue: $0) } ?? .hard
+            guard let severity else {
+                throw RPCError.invalidParams("violations[\(index)].severity must be HARD or SOFT", field: "violations")
+            }
+            return Violation(ruleId: ruleId, ruleName: object["rule_name"]?.stringValue, severity: severity,
+                             description: object["description"]?.stringValue)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Logging
+import OMSCore
+import OMSProtocol
+import OMSStore
+
+/// Routes one request: catalogue lookup, authentication, parameter checks,
+/// idempotency, the handler, and every failure mapped to a JSON-RPC error.
+public struct Dispatcher: Sendable {
+    public let catalogue: Catalogue
+    public let services: Services
+    public let logger: Logger
+
+    public init(catalogue: Catalogue = .standard, services: Services, logger: Logger) {
+        self.catalogue = catalogue
+        self.services = services
+        self.logger = logger
+    }
+
+    /// Answers one request (the caller drops the answer of a notification).
+    public func handle(_ request: RPCRequest, session: Session) async -> Result<JSON, RPCError> {
+        var logger = self.logger
+        logger[metadataKey: "request_id"] = "\(session.connectionId):\(request.id.map { "\($0.json.serializedString)" } ?? "-")"
+        logger[metadataKey: "method"] = "\(request.method)"
+        guard let spec = catalogue.methods[request.method] else {
+            return .failure(.methodNotFound(request.method))
+        }
+        do {
+            let params = try Params(request.params, specs: spec.params)
+            if spec.name == "session.authenticate" {
+                return .success(try await authenticate(params, session: session, logger: logger))
+            }
+            guard let principal = session.principal ?? (Catalogue.unauthenticated.contains(spec.name)
+                ? Principal(tenantId: "", principalId: "", role: .system) : nil)
+            else {
+                throw OMSError(.unauthenticated, "call session.authenticate first")
+            }
+            logger[metadataKey: "principal"] = "\(principal.tenantId)/\(principal.principalId)"
+            let context = RequestContext(services: services, principal: principal, session: session, logger: logger)
+            let result = try await run(spec, params, context)
+            logger.debug("handled")
+            return .success(result)
+        } catch let error as RPCError {
+            return .failure(error)
+        } catch let error as OMSError {
+            logger.debug("refused", metadata: ["code": "\(error.code.rawValue)"])
+            return .failure(RPCError(error))
+        } catch {
+            logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            return .failure(RPCError(OMSError(.internalError, "internal error; see server log for request \(logger[metadataKey: "request_id"] ?? "")")))
+        }
+    }
+
+    private func run(_ spec: MethodSpec, _ params: Params, _ context: RequestContext) async throws -> JSON {
+        guard spec.mutating, let key = params.optionalString("idempotency_key") else {
+            return try await spec.handler(params, context)
+        }
+        let store = IdempotencyStore(database: services.database)
+        let tenant = context.principal.tenantId
+        if let stored = try await store.answer(for: key, method: spec.name, tenantId: tenant) {
+            return try JSONParser.parse(stored)
+        }
+        do {
+            let result = try await spec.handler(params, context)
+            return try JSONParser.parse(try await store.record(result.serializedString, for: key, method: spec.name,
+                                                               actor: context.principal))
+        } catch {
+            // A concurrent retry with the same key may have won; its answer is the answer.
+            if let stored = try await store.answer(for: key, method: spec.name, tenantId: tenant) {
+                return try JSONParser.parse(stored)
+            }
+            throw error
+        }
+    }
+
+    private func authenticate(_ params: Params, session: Session, logger: Logger) async throws -> JSON {
+        let principal = try await services.keys.authenticate(apiKey: params.string("api_key"))
+        session.authenticate(as: principal)
+        logger.info("authenticated", metadata: ["principal": "\(principal.tenantId)/\(principal.principalId)"])
+        return .object([
+            "tenant_id": .string(principal.tenantId), "principal_id": .string(principal.principalId),
+            "role": .string(principal.role.rawValue),
+            "portfolio_ids": principal.portfolioIds.map { .array($0.map(JSON.string)) } ?? .null,
+        ])
+    }
+}

@@ -1,0 +1,119 @@
+import OMSCore
+import OMSProtocol
+
+/// The JSON type of a parameter, as checked before a handler runs and as
+/// published by `rpc.discover`.
+public indirect enum ParamType: Sendable, Equatable {
+    case string
+    /// A decimal: JSON number or numeric string.
+    case decimal
+    case integer
+    case boolean
+    /// An RFC 3339 timestamp (or a plain date) string.
+    case timestamp
+    /// One of a fixed set of strings.
+    case oneOf([String])
+    case object
+    case array(ParamType)
+
+    /// JSON Schema for the OpenRPC document.
+    var schema: JSON {
+        switch self {
+        case .string: .object(["type": .string("string")])
+        case .decimal: .object(["type": .array([.string("string"), .string("number")]),
+                                "description": .string("decimal; returned as a string")])
+        case .integer: .object(["type": .string("integer")])
+        case .boolean: .object(["type": .string("boolean")])
+        case .timestamp: .object(["type": .string("string"), "format": .string("date-time")])
+        case .oneOf(let values): .object(["type": .string("string"), "enum": .array(values.map(JSON.string))])
+        case .object: .object(["type": .string("object")])
+        case .array(let element): .object(["type": .string("array"), "items": element.schema])
+        }
+    }
+
+    /// Whether a JSON value has this type (null is handled by the caller).
+    func accepts(_ value: JSON) -> Bool {
+        switch self {
+        case .string: value.stringValue != nil
+        case .decimal: value.decimalValue != nil
+        case .integer: value.intValue != nil
+        case .boolean: value.boolValue != nil
+        case .timestamp: value.stringValue.flatMap(Timestamp.parse) != nil
+        case .oneOf(let values): value.stringValue.map(values.contains) ?? false
+        case .object: value.objectValue != nil
+        case .array(let element): value.arrayValue?.allSatisfy(element.accepts) ?? false
+        }
+    }
+
+    var name: String {
+        switch self {
+        case .string: "string"
+        case .decimal: "decimal (number or numeric string)"
+        case .integer: "integer"
+        case .boolean: "boolean"
+        case .timestamp: "RFC 3339 timestamp"
+        case .oneOf(let values): "one of \(values.joined(separator: ", "))"
+        case .object: "object"
+        case .array(let element): "array of \(element.name)"
+        }
+    }
+}
+
+/// One named parameter of a method.
+public struct ParamSpec: Sendable {
+    public var name: String
+    public var type: ParamType
+    public var required: Bool
+    public var summary: String
+
+    public init(_ name: String, _ type: ParamType, required: Bool = true, _ summary: String = "") {
+        self.name = name
+        self.type = type
+        self.required = required
+        self.summary = summary
+    }
+
+    static func optional(_ name: String, _ type: ParamType, _ summary: String = "") -> ParamSpec {
+        ParamSpec(name, type, required: false, summary)
+    }
+}
+
+/// One method of the catalogue: its contract (for validation and
+/// `rpc.discover`) and its handler, so the two cannot drift apart.
+public struct MethodSpec: Sendable {
+    public typealias Handler = @Sendable (Params, RequestContext) async throws -> JSON
+
+    public var name: String
+    public var summary: String
+    public var params: [ParamSpec]
+    /// Roles that may call it (documentation; the kernel enforces).
+    public var roles: [Role]
+    /// Result description for the OpenRPC document.
+    public var result: String
+    /// Whether the method changes state (it then accepts `idempotency_key`).
+    public var mutating: Bool
+    public var handler: Handler
+
+    public init(_ name: String, _ summary: String, params: [ParamSpec] = [], roles: [Role] = Role.allCases,
+                result: String, mutating: Bool, handler: @escaping Handler) {
+        self.name = name
+        self.summary = summary
+        self.params = mutating && !params.contains(where: { $0.name == "idempotency_key" })
+            ? params + [.optional("idempotency_key", .string, "a retry with the same key returns the first answer")]
+            : params
+        self.roles = roles
+        self.result = result
+        self.mutating = mutating
+        self.handler = handler
+    }
+}
+
+/// Common parameter specs.
+extension ParamSpec {
+    static let orderId = ParamSpec("order_id", .string)
+    static let state = ParamType.oneOf(OrderState.allCases.map(\.rawValue))
+    static let direction = ParamType.oneOf(Direction.allCases.map(\.rawValue))
+    static let orderType = ParamType.oneOf(OrderType.allCases.map(\.rawValue))
+    static let timeInForce = ParamType.oneOf(TimeInForce.allCases.map(\.rawValue))
+    static let role = ParamType.oneOf(Role.allCases.map(\.rawValue))
+}

@@ -1,0 +1,55 @@
+import Foundation
+import OMSCore
+import OMSProtocol
+
+/// A request's named parameters, already checked against the method's specs
+/// (names, required, types), with typed accessors.
+public struct Params: Sendable {
+    public let values: [String: JSON]
+
+    /// Validates `params` (absent, or an object) against `specs`: unknown names,
+    /// missing required names and wrong types are INVALID_PARAMS naming the field.
+    init(_ params: JSON?, specs: [ParamSpec]) throws(RPCError) {
+        let object: [String: JSON]
+        switch params {
+        case .none: object = [:]
+        case .some(let value):
+            guard let members = value.objectValue else {
+                throw .invalidParams("params must be an object of named parameters", field: nil)
+            }
+            object = members
+        }
+        let known = Set(specs.map(\.name))
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw .invalidParams("unknown parameter \(unknown)", field: unknown)
+        }
+        for spec in specs {
+            let value = object[spec.name]
+            guard let value, !value.isNull else {
+                if spec.required { throw .invalidParams("missing required parameter \(spec.name)", field: spec.name) }
+                continue
+            }
+            guard spec.type.accepts(value) else {
+                throw .invalidParams("\(spec.name) must be \(spec.type.name)", field: spec.name)
+            }
+        }
+        values = object.filter { !$0.value.isNull }
+    }
+
+    public func has(_ name: String) -> Bool { values[name] != nil }
+
+    public func string(_ name: String) -> String { values[name]?.stringValue ?? "" }
+    public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
+    public func decimal(_ name: String) -> Decimal { values[name]?.decimalValue ?? 0 }
+    public func optionalDecimal(_ name: String) -> Decimal? { values[name]?.decimalValue }
+    public func optionalInt(_ name: String) -> Int? { values[name]?.intValue }
+    public func optionalBool(_ name: String) -> Bool? { values[name]?.boolValue }
+    public func optionalDate(_ name: String) -> Date? { values[name]?.stringValue.flatMap(Timestamp.parse) }
+    public func optionalStrings(_ name: String) -> [String]? { values[name]?.arrayValue?.compactMap(\.stringValue) }
+    public func object(_ name: String) -> [String: JSON]? { values[name]?.objectValue }
+
+    /// A `oneOf` parameter as its enum (validated already, so the fallback is unreachable).
+    public func enumValue<E: RawRepresentable>(_ name: String, _: E.Type) -> E? where E.RawValue == String {
+        values[name]?.stringValue.flatMap(E.init(rawValue:))
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import OMSCore
+import OMSProtocol
+import OMSStore
+
+/// Domain values as wire JSON: snake_case names, decimals as strings,
+/// timestamps RFC 3339 UTC, absent optionals as null.
+enum Wire {
+    static func optional(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
+    static func optional(_ value: Decimal?) -> JSON { value.map(JSON.decimal) ?? .null }
+    static func optional(_ value: Date?) -> JSON { value.map(JSON.date) ?? .null }
+
+    static func order(_ order: Order) -> JSON {
+        .object([
+            "order_id": .string(order.orderId),
+            "tenant_id": .string(order.tenantId),
+            "portfolio_id": .string(order.portfolioId),
+            "instrument_id": .string(order.instrumentId),
+            "direction": .string(order.direction.rawValue),
+            "order_type": .string(order.orderType.rawValue),
+            "time_in_force": .string(order.timeInForce.rawValue),
+            "ordered_quantity": .decimal(order.orderedQuantity),
+            "limit_price": optional(order.limitPrice),
+            "stop_price": optional(order.stopPrice),
+            "expire_at": optional(order.expireAt),
+            "executed_quantity": .decimal(order.executedQuantity),
+            "unfilled_quantity": .decimal(order.unfilledQuantity),
+            "state": .string(order.state.rawValue),
+            "owner": .string(order.owner.rawValue),
+            "basket_id": optional(order.basketId),
+            "counterparty_id": optional(order.counterpartyId),
+            "metadata": order.metadata.map { .object($0.mapValues(json)) } ?? .null,
+            "client_order_id": optional(order.clientOrderId),
+            "cancel_reason": optional(order.cancelReason),
+            "created_by": .string(order.createdBy),
+            "version": .int(order.version),
+            "created_at": .date(order.createdAt),
+            "updated_at": .date(order.updatedAt),
+        ])
+    }
+
+    static func event(_ event: OrderEvent) -> JSON {
+        let payload = (try? JSONParser.parse(event.payload.jsonString())) ?? .object([:])
+        return .object([
+            "event_id": .int(Int(event.eventId)),
+            "order_id": .string(event.orderId),
+            "sequence": .int(event.sequence),
+            "command": .string(event.command.rawValue),
+            "from_state": optional(event.fromState?.rawValue),
+            "to_state": .string(event.toState.rawValue),
+            "actor_id": .string(event.actorId),
+            "actor_role": .string(event.actorRole.rawValue),
+            "payload": payload,
+            "occurred_at": .date(event.occurredAt),
+            "recorded_at": .date(event.recordedAt),
+        ])
+    }
+
+    static func placement(_ placement: Placement) -> JSON {
+        .object([
+            "placement_id": .string(placement.placementId),
+            "order_id": .string(placement.orderId),
+            "venue": .string(placement.venue),
+            "broker_id": optional(placement.brokerId),
+            "strategy": optional(placement.strategy),
+            "quantity": .decimal(placement.quantity),
+            "filled_quantity": .decimal(placement.filledQuantity),
+            "state": .string(placement.state.rawValue),
+            "created_at": .date(placement.createdAt),
+        ])
+    }
+
+    static func link(_ link: OrderLink) -> JSON {
+        .object([
+            "source_order_id": .string(link.sourceOrderId),
+            "target_order_id": .string(link.targetOrderId),
+            "kind": .string(link.kind),
+            "created_at": .date(link.createdAt),
+        ])
+    }
+
+    /// Metadata values (OMSCore's JSONValue) and wire JSON, both ways.
+    static func json(_ value: JSONValue) -> JSON {
+        switch value {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? .number(String(Int64(n))) : .number("\(n)")
+        case .string(let s): .string(s)
+        case .array(let a): .array(a.map(json))
+        case .object(let o): .object(o.mapValues(json))
+        }
+    }
+
+    static func value(_ json: JSON) -> JSONValue {
+        switch json {
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .number(let n): .number(Double(n) ?? 0)
+        case .string(let s): .string(s)
+        case .array(let a): .array(a.map(value))
+        case .object(let o): .object(o.mapValues(value))
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import OMSClient
+import OMSProtocol
+import OMSTesting
+import Testing
+
+/// `oms serve` as a user runs it: a real process with its own embedded PostgreSQL.
+@Suite("oms serve")
+struct ServeProcessTests {
+    static func freePort() -> Int { Int.random(in: 20_000..<40_000) }
+
+    @Test("oms serve starts an embedded database, seeds the demo, serves the SDK example, and stops cleanly on SIGTERM")
+    func serveEmbedded() async throws {
+        let binary = TestPostgres.packageRoot + "/.build/debug/oms"
+        try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run `swift build` first")
+        let dataDir = NSTemporaryDirectory() + "oms-serve-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let port = Self.freePort()
+        let output = Pipe()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--data-dir", dataDir, "--port", "\(port)", "--log-level", "warning"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OMS_DATABASE_URL"] = nil
+        process.environment = environment
+        process.standardOutput = output
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // Reading the pipe blocks; a server that never prints must not hang the test run.
+        let watchdog = Task {
+            try await Task.sleep(nanoseconds: 120_000_000_000)
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
+
+        // Wait for the listening line (initdb and the first start take a few seconds).
+        var printed = ""
+        let deadline = Date().addingTimeInterval(120)
+        while !printed.contains("oms listening"), Date() < deadline, process.isRunning {
+            let chunk = output.fileHandleForReading.availableData
+            printed += String(decoding: chunk, as: UTF8.self)
+        }
+        try #require(printed.contains("oms listening"), "oms serve did not start:\n\(printed)")
+        #expect(printed.contains("seeded demo tenant"))
+
+        let keys = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dataDir + "/demo-keys.json"))))
+        let pmKey = try #require(keys["PM"]?["api_key"]?.stringValue)
+        let client = try await OMSClient.connect(OMSClientConfiguration(host: "127.0.0.1", port: port, apiKey: pmKey))
+        let created = try await client.call("oms.create_order", [
+            "portfolio_id": .string("PORT-001"), "instrument_id": .string("INS-01936d8a-7c1e-7b2a-8f3d-4e5a6b7c8d9e"),
+            "direction": .string("Buy"), "ordered_quantity": .number("1000"), "order_type": .string("Limit"),
+            "time_in_force": .string("Day"), "limit_price": .number("150.25")])
+        let orderId = try #require(created["order_id"]?.stringValue)
+        let order = try await client.call("oms.get_order", ["order_id": .string(orderId)])
+        #expect(order["state"]?.stringValue == "CREATED")
+        await client.close()
+
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let pidFile = dataDir + "/postgres/postmaster.pid"
+        #expect(!FileManager.default.fileExists(atPath: pidFile), "embedded PostgreSQL still running")
+    }
+}

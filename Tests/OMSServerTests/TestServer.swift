@@ -1,0 +1,97 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import OMSClient
+import OMSCore
+import OMSProtocol
+import OMSServer
+import OMSStore
+import OMSTesting
+import ServiceLifecycle
+
+/// A real server on a free port over a fresh database, with an API key per
+/// seeded principal.
+struct TestServer: Sendable {
+    let port: Int
+    let db: TestDatabase
+    let keys: [String: String]  // "tenant/principal" -> API key
+
+    static func with(
+        configuration: ServerConfiguration = ServerConfiguration(port: 0),
+        _ body: @Sendable (TestServer) async throws -> Void
+    ) async throws {
+        try await TestDatabase.with { db in
+            var keys: [String: String] = [:]
+            for tenant in [TestDatabase.tenant, TestDatabase.otherTenant] {
+                for principal in ["pm", "trader", "ops", "compliance", "system", "admin", "pm-p2"] {
+                    keys["\(tenant)/\(principal)"] = try await db.keys.issue(principalId: principal, tenantId: tenant).apiKey
+                }
+            }
+            let logger = Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
+            let dispatcher = Dispatcher(services: Services(database: db.database), logger: logger)
+            var configuration = configuration
+            configuration.port = 0
+            let server = try await OMSServer.bind(configuration, dispatcher: dispatcher, logger: logger)
+            let frozen = keys
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                defer { group.cancelAll() }
+                try await body(TestServer(port: server.port, db: db, keys: frozen))
+            }
+        }
+    }
+
+    /// A client authenticated as a seeded principal (`pm`, `trader`, … or `pm-p2`).
+    func client(_ principal: String, tenant: String = TestDatabase.tenant) async throws -> OMSClient {
+        try await OMSClient.connect(OMSClientConfiguration(host: "127.0.0.1", port: port,
+                                                           apiKey: keys["\(tenant)/\(principal)"]))
+    }
+
+    /// Runs `body` with one client per role, closing them afterwards.
+    func withClients(_ body: (Clients) async throws -> Void) async throws {
+        let clients = Clients(pm: try await client("pm"), trader: try await client("trader"), ops: try await client("ops"),
+                              compliance: try await client("compliance"), system: try await client("system"),
+                              admin: try await client("admin"))
+        do { try await body(clients) } catch { await clients.close(); throw error }
+        await clients.close()
+    }
+}
+
+struct Clients {
+    let pm, trader, ops, compliance, system, admin: OMSClient
+
+    func close() async {
+        for client in [pm, trader, ops, compliance, system, admin] { await client.close() }
+    }
+}
+
+let limitOrderParams: [String: JSON] = [
+    "portfolio_id": .string("PORT-001"), "instrument_id": .string("INS-1"), "direction": .string("Buy"),
+    "ordered_quantity": .number("1000"), "order_type": .string("Limit"), "time_in_force": .string("Day"),
+    "limit_price": .number("150.25"),
+]
+
+extension OMSClient {
+    func createOrder(_ overrides: [String: JSON] = [:]) async throws -> String {
+        let result = try await call("oms.create_order", limitOrderParams.merging(overrides) { $1 })
+        return result["order_id"]?.stringValue ?? ""
+    }
+
+    func step(_ method: String, _ orderId: String, _ extra: [String: JSON] = [:]) async throws -> JSON {
+        try await call(method, extra.merging(["order_id": .string(orderId)]) { $1 })
+    }
+}
+
+/// Expects `body` to fail with a domain error of `code`; returns the error.
+@discardableResult
+func expectCode(_ code: OMSError.Code, _ body: () async throws -> Void) async -> OMSError? {
+    do {
+        try await body()
+        return nil
+    } catch let error as OMSError {
+        return error.code == code ? error : nil
+    } catch {
+        return nil
+    }
+}
