@@ -29,6 +29,9 @@ public struct OMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case conflict = "CONFLICT"
         case unavailable = "UNAVAILABLE"
         case internalError = "INTERNAL"
+        case allocationIncomplete = "ALLOCATION_INCOMPLETE"
+        case overAllocation = "OVER_ALLOCATION"
+        case basketConflict = "BASKET_CONFLICT"
     }
 
     public var code: Code

@@ -33,6 +33,9 @@ public enum ErrorCodeTable {
         case .conflict: -32020
         case .unavailable: -32021
         case .internalError: -32022
+        case .allocationIncomplete: -32023
+        case .overAllocation: -32024
+        case .basketConflict: -32025
         }
     }
 

@@ -131,6 +131,8 @@ struct JSONScanner {
             index += 1
             return .object(members)
         }
+        // Requests and records mostly have a handful of members; growing 1, 2, 4, 8 rehashes three times.
+        members.reserveCapacity(8)
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == ASCII.quote else { throw failure("expected a string key") }

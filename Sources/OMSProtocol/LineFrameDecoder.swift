@@ -29,7 +29,7 @@ public struct LineFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             guard let newline = firstNewline(in: buffer) else {
                 scanned = buffer.readableBytes
                 // One byte of slack: a pending `\r` may still be followed by `\n`.
-                return buffer.readableBytes > maximumLineLength + 1 ? tooLong(&buffer) : nil
+                return buffer.readableBytes - 1 > maximumLineLength ? tooLong(&buffer) : nil
             }
             scanned = 0
             var length = newline

@@ -16,7 +16,8 @@ public struct Catalogue: Sendable {
     /// The full catalogue of this server.
     public static let standard = Catalogue(
         Catalogue.sessionMethods + Catalogue.orderMethods + Catalogue.complianceMethods
-            + Catalogue.executionMethods + Catalogue.adminMethods)
+            + Catalogue.executionMethods + Catalogue.restructuringMethods + Catalogue.allocationMethods
+            + Catalogue.adminMethods)
 
     /// Methods anyone may call before authenticating.
     static let unauthenticated: Set<String> = ["session.authenticate", "rpc.discover"]

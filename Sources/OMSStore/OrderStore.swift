@@ -128,6 +128,9 @@ public struct OrderStore: Sendable {
                 SELECT state FROM orders
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId) AND state = ANY(\(fromStates))
                   AND (NOT \(guarded.requiresNoFills) OR executed_quantity = 0)
+                  AND (NOT \(command == .confirmOrder) OR executed_quantity =
+                       (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
+                        WHERE a.tenant_id = orders.tenant_id AND a.order_id = orders.order_id))
                   AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
                 FOR UPDATE
             ), upd AS (
@@ -171,7 +174,18 @@ public struct OrderStore: Sendable {
             throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
         }
         _ = try Lifecycle.decide(command, order: order, role: actor.role)
+        if command == .confirmOrder {
+            try AllocationRules.checkConfirm(order: order, allocated: try await allocatedQuantity(orderId, actor: actor))
+        }
         throw RetryTransaction()
+    }
+
+    /// Sum of an order's allocations.
+    func allocatedQuantity(_ orderId: String, actor: Principal) async throws -> Decimal {
+        try await database.rows("""
+            SELECT coalesce(sum(quantity), 0)::numeric FROM allocations
+            WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId)
+            """).first?.decode(Decimal.self) ?? 0
     }
 
     static func validate(_ command: OrderCommand, _ details: TransitionDetails) throws(OMSError) {

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A booking of part of an order's executed quantity to an account.
+public struct Allocation: Sendable, Equatable, Codable {
+    public var allocationId: String
+    public var orderId: String
+    public var accountId: String
+    public var portfolioId: String
+    public var quantity: Decimal
+    public var createdBy: String
+    public var version: Int
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case allocationId = "allocation_id", orderId = "order_id", accountId = "account_id"
+        case portfolioId = "portfolio_id", quantity, createdBy = "created_by", version
+        case createdAt = "created_at", updatedAt = "updated_at"
+    }
+
+    public init(allocationId: String, orderId: String, accountId: String, portfolioId: String, quantity: Decimal,
+                createdBy: String, version: Int = 1, createdAt: Date, updatedAt: Date) {
+        self.allocationId = allocationId
+        self.orderId = orderId
+        self.accountId = accountId
+        self.portfolioId = portfolioId
+        self.quantity = quantity
+        self.createdBy = createdBy
+        self.version = version
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// The kernel's rules for allocations.
+public enum AllocationRules {
+    /// Roles that allocate.
+    public static let roles: Set<Role> = [.ops, .trader]
+
+    /// States in which allocations may be created or changed: the order has
+    /// executed something (fills happen only from ROUTED on) and is not yet CONFIRMED.
+    public static let openStates: Set<OrderState> = [
+        .partiallyFilled, .filled, .closed, .sentToOperations, .pendingPostTradeCompliance,
+        .postTradeCompliancePassed, .postTradeComplianceFailed,
+    ]
+
+    /// Checks a new or changed allocation of `quantity` given what the order's
+    /// other allocations already hold.
+    public static func decide(
+        quantity: Decimal, order: Order, allocatedElsewhere: Decimal, role: Role
+    ) throws(OMSError) {
+        if order.state.isTerminal || !openStates.contains(order.state) {
+            throw OMSError(.invalidState, "allocations are open from the first fill until CONFIRMED; order is \(order.state.rawValue)",
+                           details: ["state": order.state.rawValue, "order_id": order.orderId])
+        }
+        guard roles.contains(role) else {
+            throw OMSError(.permissionDenied, "role \(role.rawValue) may not allocate", details: ["role": role.rawValue])
+        }
+        guard order.executedQuantity > 0 else {
+            throw OMSError(.invalidState, "order has no fills to allocate", details: ["state": order.state.rawValue])
+        }
+        guard quantity > 0 else {
+            throw OMSError(.invalidArgument, "quantity: must be greater than 0", details: ["field": "quantity"])
+        }
+        guard allocatedElsewhere + quantity <= order.executedQuantity else {
+            throw OMSError(
+                .overAllocation,
+                "allocating \(quantity) with \(allocatedElsewhere) already allocated exceeds executed \(order.executedQuantity)",
+                details: ["executed_quantity": "\(order.executedQuantity)", "allocated_quantity": "\(allocatedElsewhere)"])
+        }
+    }
+
+    /// CONFIRMED requires the allocations to equal the executed quantity.
+    public static func checkConfirm(order: Order, allocated: Decimal) throws(OMSError) {
+        guard allocated == order.executedQuantity else {
+            throw OMSError(
+                .allocationIncomplete,
+                "allocations total \(allocated) of executed \(order.executedQuantity); allocate the rest before confirming",
+                details: ["executed_quantity": "\(order.executedQuantity)", "allocated_quantity": "\(allocated)"])
+        }
+    }
+}

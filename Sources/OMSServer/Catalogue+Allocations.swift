@@ -1,0 +1,6 @@
+import OMSCore
+import OMSProtocol
+
+extension Catalogue {
+    static let allocationMethods: [MethodSpec] = []
+}
