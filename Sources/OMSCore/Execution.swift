@@ -112,7 +112,8 @@ public enum Execution {
         return (filled, filledPlacements)
     }
 
-    static func resolve(_ target: TransitionTarget, order: Order) -> OrderState {
+    /// The state a decided target lands the order in.
+    public static func resolve(_ target: TransitionTarget, order: Order) -> OrderState {
         switch target {
         case .state(let state): state
         case .unchanged: order.state

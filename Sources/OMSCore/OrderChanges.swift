@@ -22,12 +22,14 @@ public struct OrderChanges: Sendable, Equatable {
     public var expireAt: FieldPatch<Date>?
     public var counterpartyId: FieldPatch<String>?
     public var metadata: FieldPatch<[String: JSONValue]>?
+    /// Set by create_basket only (not by update_order), so joining a basket replays.
+    public var basketId: FieldPatch<String>?
 
     public init(
         orderedQuantity: Decimal? = nil, limitPrice: FieldPatch<Decimal>? = nil,
         stopPrice: FieldPatch<Decimal>? = nil, timeInForce: TimeInForce? = nil,
         expireAt: FieldPatch<Date>? = nil, counterpartyId: FieldPatch<String>? = nil,
-        metadata: FieldPatch<[String: JSONValue]>? = nil
+        metadata: FieldPatch<[String: JSONValue]>? = nil, basketId: FieldPatch<String>? = nil
     ) {
         self.orderedQuantity = orderedQuantity
         self.limitPrice = limitPrice
@@ -36,6 +38,7 @@ public struct OrderChanges: Sendable, Equatable {
         self.expireAt = expireAt
         self.counterpartyId = counterpartyId
         self.metadata = metadata
+        self.basketId = basketId
     }
 
     /// Wire names of the economic fields this change touches.
@@ -52,7 +55,7 @@ public struct OrderChanges: Sendable, Equatable {
     /// Whether the change touches a booking field.
     public var touchesBookingFields: Bool { counterpartyId != nil || metadata != nil }
 
-    public var isEmpty: Bool { economicFields.isEmpty && !touchesBookingFields }
+    public var isEmpty: Bool { economicFields.isEmpty && !touchesBookingFields && basketId == nil }
 
     /// Applies the change to an order's fields (no rule checks).
     public func apply(to order: inout Order) {
@@ -63,6 +66,7 @@ public struct OrderChanges: Sendable, Equatable {
         if let expireAt { order.expireAt = expireAt.value }
         if let counterpartyId { order.counterpartyId = counterpartyId.value }
         if let metadata { order.metadata = metadata.value }
+        if let basketId { order.basketId = basketId.value }
     }
 }
 
@@ -70,7 +74,7 @@ extension OrderChanges: Codable {
     enum CodingKeys: String, CodingKey {
         case orderedQuantity = "ordered_quantity", limitPrice = "limit_price", stopPrice = "stop_price"
         case timeInForce = "time_in_force", expireAt = "expire_at"
-        case counterpartyId = "counterparty_id", metadata
+        case counterpartyId = "counterparty_id", metadata, basketId = "basket_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -86,6 +90,7 @@ extension OrderChanges: Codable {
         expireAt = try patch(.expireAt)
         counterpartyId = try patch(.counterpartyId)
         metadata = try patch(.metadata)
+        basketId = try patch(.basketId)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -104,5 +109,6 @@ extension OrderChanges: Codable {
         try put(expireAt, .expireAt)
         try put(counterpartyId, .counterpartyId)
         try put(metadata, .metadata)
+        try put(basketId, .basketId)
     }
 }

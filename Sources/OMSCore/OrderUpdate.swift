@@ -17,6 +17,9 @@ public enum OrderUpdate {
         guard !changes.isEmpty else {
             throw .invalidArgument("changes", "names no field to change")
         }
+        guard changes.basketId == nil else {
+            throw .invalidArgument("changes.basket_id", "orders join baskets through create_basket")
+        }
         var updated = order
         let economic = changes.economicFields
         if !economic.isEmpty {

@@ -46,20 +46,29 @@ extension Catalogue {
                    extra: [.optional("reason", .string)], roles: [.pm, .trader]),
         MethodSpec(
             "oms.close_order", "Close an order whose execution is complete; returns executed and unfilled quantities.",
-            params: [.orderId, .optional("create_remainder", .boolean, "not yet supported: remainder orders come with baskets/merge/split")],
-            roles: [.trader], result: "{order_id, executed_quantity, unfilled_quantity}", mutating: true
+            params: [.orderId, .optional("create_remainder", .boolean,
+                                         "also create a CREATED order for the unfilled quantity, linked REMAINDER")],
+            roles: [.trader], result: "{order_id, executed_quantity, unfilled_quantity, [remainder_order_id], order}",
+            mutating: true
         ) { p, ctx in
+            let orderId = p.string("order_id")
+            var remainder: Order?
+            let closed: OrderStore.CloseOutcome
             if p.optionalBool("create_remainder") == true {
-                throw OMSError(.invalidArgument, "create_remainder is not supported by this server yet",
-                               details: ["field": "create_remainder"])
+                (closed, remainder) = try await ctx.services.orders.closeOrderWithRemainder(orderId, actor: ctx.principal)
+            } else {
+                closed = try await ctx.services.orders.closeOrder(orderId, actor: ctx.principal)
             }
-            let closed = try await ctx.services.orders.closeOrder(p.string("order_id"), actor: ctx.principal)
-            return .object([
+            var result: [String: JSON] = [
                 "order_id": .string(closed.order.orderId),
                 "executed_quantity": .decimal(closed.executedQuantity),
                 "unfilled_quantity": .decimal(closed.unfilledQuantity),
                 "order": Wire.order(closed.order),
-            ])
+            ]
+            if p.optionalBool("create_remainder") == true {
+                result["remainder_order_id"] = Wire.optional(remainder?.orderId)
+            }
+            return .object(result)
         },
         MethodSpec("oms.get_order", "One order by id.", params: [.orderId], result: "order", mutating: false) { p, ctx in
             Wire.order(try await ctx.services.orders.getOrder(p.string("order_id"), actor: ctx.principal))
@@ -94,7 +103,22 @@ extension Catalogue {
             let links = try await ctx.services.orders.links(p.string("order_id"), actor: ctx.principal)
             return .object(["links": .array(links.map(Wire.link))])
         },
-        transition("oms.send_to_trader", .sendToTrader, "Hand the order from the PM to the trading desk.", roles: [.pm]),
+        MethodSpec(
+            "oms.send_to_trader", "Hand an order, or every order of a basket (all or nothing), to the trading desk.",
+            params: [.optional("order_id", .string), .optional("basket_id", .string, "instead of order_id")],
+            roles: [.pm], result: "order, or {orders} for a basket", mutating: true
+        ) { p, ctx in
+            switch (p.optionalString("order_id"), p.optionalString("basket_id")) {
+            case (let orderId?, nil):
+                return Wire.order(try await ctx.services.orders.transition(.sendToTrader, orderId: orderId,
+                                                                           actor: ctx.principal).order)
+            case (nil, let basketId?):
+                let orders = try await ctx.services.orders.sendBasketToTrader(basketId, actor: ctx.principal)
+                return .object(["basket_id": .string(basketId), "orders": .array(orders.map(Wire.order))])
+            default:
+                throw RPCError.invalidParams("give exactly one of order_id and basket_id", field: "order_id")
+            }
+        },
         transition("oms.send_to_operations", .sendToOperations, "Hand a closed order to operations.", roles: [.trader]),
         transition("oms.confirm_order", .confirmOrder, "Middle office confirms the order.", roles: [.ops]),
         transition("oms.settle_order", .settleOrder, "Custodian settled the order.", roles: [.ops]),

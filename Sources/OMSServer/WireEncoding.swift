@@ -70,6 +70,30 @@ enum Wire {
         ])
     }
 
+    static func basket(_ basket: Basket) -> JSON {
+        .object([
+            "basket_id": .string(basket.basketId),
+            "name": .string(basket.name),
+            "order_ids": .array(basket.orderIds.map(JSON.string)),
+            "created_by": .string(basket.createdBy),
+            "created_at": .date(basket.createdAt),
+        ])
+    }
+
+    static func allocation(_ allocation: Allocation) -> JSON {
+        .object([
+            "allocation_id": .string(allocation.allocationId),
+            "order_id": .string(allocation.orderId),
+            "account_id": .string(allocation.accountId),
+            "portfolio_id": .string(allocation.portfolioId),
+            "quantity": .decimal(allocation.quantity),
+            "created_by": .string(allocation.createdBy),
+            "version": .int(allocation.version),
+            "created_at": .date(allocation.createdAt),
+            "updated_at": .date(allocation.updatedAt),
+        ])
+    }
+
     static func link(_ link: OrderLink) -> JSON {
         .object([
             "source_order_id": .string(link.sourceOrderId),

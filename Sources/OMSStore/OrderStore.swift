@@ -51,26 +51,7 @@ public struct OrderStore: Sendable {
         let now = Timestamp.microseconds(Date())
         let order = draft.makeOrder(
             tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now), createdBy: actor.principalId, at: now)
-        let payload = EventPayload(order: order).jsonString()
-        let query: PostgresQuery = try """
-            WITH ins AS (
-                INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type,
-                    time_in_force, ordered_quantity, limit_price, stop_price, expire_at, executed_quantity, state,
-                    basket_id, counterparty_id, metadata, client_order_id, idempotency_key, created_by, version,
-                    created_at, updated_at)
-                VALUES (\(order.tenantId), \(order.orderId), \(order.portfolioId), \(order.instrumentId),
-                    \(order.direction.rawValue), \(order.orderType.rawValue), \(order.timeInForce.rawValue),
-                    \(order.orderedQuantity), \(order.limitPrice), \(order.stopPrice), \(order.expireAt), 0,
-                    'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::jsonb,
-                    \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(now), \(now))
-                RETURNING tenant_id, order_id
-            )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now)
-            FROM ins
-            """
+        let query = try Self.insertQuery(order, idempotencyKey: idempotencyKey, actor: actor)
         do {
             _ = try await database.rows(query)
             return order
@@ -84,6 +65,34 @@ public struct OrderStore: Sendable {
         } catch let error as PSQLError {
             throw Self.mapCreateError(error, draft: draft)
         }
+    }
+
+    /// Inserts a new order and its create event in one statement. `reason`
+    /// records why it was created (MERGED, SPLIT, REMAINDER) when it was not a plain create.
+    static func insertQuery(_ order: Order, idempotencyKey: String?, actor: Principal, reason: String? = nil) throws
+        -> PostgresQuery
+    {
+        let payload = EventPayload(order: order, reason: reason).jsonString()
+        return try """
+            WITH ins AS (
+                INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type,
+                    time_in_force, ordered_quantity, limit_price, stop_price, expire_at, executed_quantity, state,
+                    basket_id, counterparty_id, metadata, client_order_id, idempotency_key, created_by, version,
+                    created_at, updated_at)
+                VALUES (\(order.tenantId), \(order.orderId), \(order.portfolioId), \(order.instrumentId),
+                    \(order.direction.rawValue), \(order.orderType.rawValue), \(order.timeInForce.rawValue),
+                    \(order.orderedQuantity), \(order.limitPrice), \(order.stopPrice), \(order.expireAt), 0,
+                    'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::jsonb,
+                    \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(order.createdAt),
+                    \(order.createdAt))
+                RETURNING tenant_id, order_id
+            )
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                actor_id, actor_role, payload, occurred_at)
+            SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(order.createdAt)
+            FROM ins
+            """
     }
 
     static func mapCreateError(_ error: PSQLError, draft: NewOrder) -> any Error {

@@ -1,0 +1,140 @@
+import Foundation
+import OMSCore
+import PostgresNIO
+
+/// A group of orders executed together.
+public struct Basket: Sendable, Equatable {
+    public var basketId: String
+    public var name: String
+    public var createdBy: String
+    public var createdAt: Date
+    public var orderIds: [String]
+}
+
+extension OrderStore {
+    /// Locks several orders in one fixed order (by id), so two restructurings of
+    /// overlapping orders wait for each other instead of deadlocking forever.
+    func lockOrders(_ orderIds: [String], actor: Principal, on connection: PostgresConnection) async throws -> [Order] {
+        let ids = Array(Set(orderIds)).sorted()
+        let orders = try await connection.rows("""
+            SELECT \(unescaped: OrderRow.columns) FROM orders o
+            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = ANY(\(ids))
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+            ORDER BY o.order_id FOR UPDATE
+            """, logger: logger).map(OrderRow.decode)
+        if let missing = ids.first(where: { id in !orders.contains { $0.orderId == id } }) {
+            throw OMSError(.orderNotFound, "order \(missing) not found", details: ["order_id": missing])
+        }
+        let byId = Dictionary(uniqueKeysWithValues: orders.map { ($0.orderId, $0) })
+        return orderIds.compactMap { byId[$0] }
+    }
+
+    /// Writes a decided change to a locked order (state, basket, cancel reason)
+    /// with its event, version + 1.
+    func write(_ after: Order, from before: Order, command: OrderCommand, payload: EventPayload, at now: Date,
+               actor: Principal, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            WITH upd AS (
+                UPDATE orders SET state = \(after.state.rawValue), basket_id = \(after.basketId),
+                    cancel_reason = \(after.cancelReason), version = \(before.version + 1), updated_at = \(now)
+                WHERE tenant_id = \(actor.tenantId) AND order_id = \(before.orderId)
+                RETURNING tenant_id, order_id, version, state
+            )
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                actor_id, actor_role, payload, occurred_at)
+            SELECT tenant_id, order_id, version, \(command.rawValue), \(before.state.rawValue), state,
+                \(actor.principalId), \(actor.role.rawValue), \(payload.jsonString())::jsonb, \(now) FROM upd
+            """, logger: logger)
+    }
+
+    /// Cancels locked sources of a restructuring with `reason` (MERGED, SPLIT).
+    func cancelSources(_ sources: [Order], reason: String, at now: Date, actor: Principal,
+                       on connection: PostgresConnection) async throws {
+        for source in sources {
+            _ = try Lifecycle.decide(.cancelOrder, order: source, role: actor.role)
+            var canceled = source
+            canceled.state = .canceled
+            canceled.cancelReason = reason
+            try await write(canceled, from: source, command: .cancelOrder, payload: EventPayload(reason: reason),
+                            at: now, actor: actor, on: connection)
+        }
+    }
+
+    func insertOrders(_ drafts: [NewOrder], reason: String, at now: Date, actor: Principal,
+                      on connection: PostgresConnection) async throws -> [Order] {
+        var created: [Order] = []
+        for draft in drafts {
+            let order = draft.makeOrder(tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now),
+                                        createdBy: actor.principalId, at: now)
+            try await connection.query(try Self.insertQuery(order, idempotencyKey: nil, actor: actor, reason: reason),
+                                       logger: logger)
+            created.append(order)
+        }
+        return created
+    }
+
+    func link(sources: [String], targets: [String], kind: String, at now: Date, tenantId: String,
+              on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO order_links (tenant_id, source_order_id, target_order_id, kind, created_at)
+            SELECT \(tenantId), s, t, \(kind), \(now) FROM unnest(\(sources)::text[]) s, unnest(\(targets)::text[]) t
+            """, logger: logger)
+    }
+
+    /// Merges orders that agree on their economics into one new CREATED order;
+    /// the sources end CANCELED (MERGED), linked MERGE to it.
+    public func mergeOrders(_ orderIds: [String], actor: Principal) async throws -> Order {
+        try await database.runner.transaction { connection in
+            let sources = try await lockOrders(orderIds, actor: actor, on: connection)
+            let draft = try Restructuring.decideMerge(sources, role: actor.role)
+            let now = Timestamp.microseconds(Date())
+            let merged = try await insertOrders([draft], reason: Restructuring.mergedReason, at: now, actor: actor,
+                                                on: connection)[0]
+            try await cancelSources(sources, reason: Restructuring.mergedReason, at: now, actor: actor, on: connection)
+            try await link(sources: sources.map(\.orderId), targets: [merged.orderId], kind: "MERGE", at: now,
+                           tenantId: actor.tenantId, on: connection)
+            return merged
+        }
+    }
+
+    /// Splits an order into new CREATED orders of the given quantities (summing
+    /// exactly to it); the source ends CANCELED (SPLIT), linked SPLIT to each.
+    public func splitOrder(_ orderId: String, quantities: [Decimal], actor: Principal) async throws -> [Order] {
+        try await database.runner.transaction { connection in
+            let source = try await lockOrders([orderId], actor: actor, on: connection)[0]
+            let drafts = try Restructuring.decideSplit(source, quantities: quantities, role: actor.role)
+            let now = Timestamp.microseconds(Date())
+            let parts = try await insertOrders(drafts, reason: Restructuring.splitReason, at: now, actor: actor,
+                                               on: connection)
+            try await cancelSources([source], reason: Restructuring.splitReason, at: now, actor: actor, on: connection)
+            try await link(sources: [orderId], targets: parts.map(\.orderId), kind: "SPLIT", at: now,
+                           tenantId: actor.tenantId, on: connection)
+            return parts
+        }
+    }
+
+    /// Closes an order and, when something is unfilled, creates a CREATED order
+    /// for the rest, linked REMAINDER, in the same transaction.
+    public func closeOrderWithRemainder(_ orderId: String, actor: Principal) async throws -> (CloseOutcome, Order?) {
+        try await database.runner.transaction { connection in
+            let order = try await lockOrders([orderId], actor: actor, on: connection)[0]
+            guard case .state(let to) = try Lifecycle.decide(.closeOrder, order: order, role: actor.role) else {
+                throw OMSError(.internalError, "close_order has a fixed target")
+            }
+            let now = Timestamp.microseconds(Date())
+            var closed = order
+            closed.state = to
+            try await write(closed, from: order, command: .closeOrder, payload: EventPayload(), at: now, actor: actor,
+                            on: connection)
+            closed.version += 1
+            closed.updatedAt = now
+            guard closed.unfilledQuantity > 0 else { return (CloseOutcome(order: closed), nil) }
+            // The remainder is a PM's order again; the trader closing this one creates it on their behalf.
+            let draft = Restructuring.remainder(of: order, quantity: closed.unfilledQuantity)
+            let remainder = try await insertOrders([draft], reason: "REMAINDER", at: now, actor: actor, on: connection)[0]
+            try await link(sources: [orderId], targets: [remainder.orderId], kind: "REMAINDER", at: now,
+                           tenantId: actor.tenantId, on: connection)
+            return (CloseOutcome(order: closed), remainder)
+        }
+    }
+}
