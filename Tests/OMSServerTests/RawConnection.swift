@@ -4,14 +4,14 @@ import NIOPosix
 import OMSProtocol
 
 /// A bare TCP connection for protocol tests: send any bytes, read raw lines.
-final class RawConnection: @unchecked Sendable {
-    // Only touched from the test's own task.
-    private let channel: NIOAsyncChannel<LineFrame, ByteBuffer>
-    private var iterator: NIOAsyncChannelInboundStream<LineFrame>.AsyncIterator
-    private let writer: NIOAsyncChannelOutboundWriter<ByteBuffer>
+/// The channel lives inside `executeThenClose` in its own task, bridged by streams.
+final class RawConnection: Sendable {
+    private let outgoing: AsyncStream<[UInt8]>.Continuation
+    private let incoming: AsyncThrowingStream<LineFrame, any Error>
+    private let task: Task<Void, Never>
 
     init(port: Int) async throws {
-        channel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
+        let channel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(
@@ -19,12 +19,30 @@ final class RawConnection: @unchecked Sendable {
                     return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        iterator = channel.inbound.makeAsyncIterator()
-        writer = channel.outbound
+        let (outStream, outgoing) = AsyncStream.makeStream(of: [UInt8].self)
+        let (inStream, incoming) = AsyncThrowingStream.makeStream(of: LineFrame.self)
+        self.outgoing = outgoing
+        self.incoming = inStream
+        task = Task {
+            do {
+                try await channel.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await bytes in outStream { try await outbound.write(ByteBuffer(bytes: bytes)) }
+                        }
+                        for try await frame in inbound { incoming.yield(frame) }
+                        group.cancelAll()
+                    }
+                }
+                incoming.finish()
+            } catch {
+                incoming.finish(throwing: error)
+            }
+        }
     }
 
     func send(_ bytes: [UInt8]) async throws {
-        try await writer.write(ByteBuffer(bytes: bytes))
+        outgoing.yield(bytes)
     }
 
     func send(_ line: String) async throws {
@@ -33,8 +51,8 @@ final class RawConnection: @unchecked Sendable {
 
     /// The next line as JSON, or nil when the server closed the connection.
     func receive() async throws -> JSON? {
-        guard let frame = try await iterator.next() else { return nil }
-        guard case .line(let buffer) = frame else { return nil }
+        var iterator = incoming.makeAsyncIterator()
+        guard let frame = try await iterator.next(), case .line(let buffer) = frame else { return nil }
         return try JSONParser.parse(buffer.readableBytesView)
     }
 
@@ -45,7 +63,9 @@ final class RawConnection: @unchecked Sendable {
     }
 
     func close() async {
-        try? await channel.channel.close()
+        outgoing.finish()
+        task.cancel()
+        await task.value
     }
 }
 
