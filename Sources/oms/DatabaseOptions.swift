@@ -10,6 +10,11 @@ struct DatabaseOptions: ParsableArguments {
             help: "PostgreSQL URL (postgres://user[:password]@host:port/db). Default: $OMS_DATABASE_URL.")
     var databaseURL: String?
 
+    /// Whether a database was named by flag or environment.
+    var isConfigured: Bool {
+        databaseURL != nil || ProcessInfo.processInfo.environment["OMS_DATABASE_URL"]?.isEmpty == false
+    }
+
     func resolvedURL() throws -> DatabaseURL {
         guard let text = databaseURL ?? ProcessInfo.processInfo.environment["OMS_DATABASE_URL"], !text.isEmpty else {
             throw ValidationError("no database: pass --database-url or set OMS_DATABASE_URL")

@@ -40,7 +40,9 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = makeLogger("oms", level: Logger.Level(rawValue: logLevel) ?? .info)
         var embedded: EmbeddedPostgres?
         let url: DatabaseURL
-        if database.databaseURL != nil || ProcessInfo.processInfo.environment["OMS_DATABASE_URL"]?.isEmpty == false {
+        // The demo tenant is seeded only into the embedded database, never into one given to us.
+        let embeddedDatabase = !database.isConfigured
+        if !embeddedDatabase {
             url = try database.resolvedURL()
         } else {
             let cluster = EmbeddedPostgres(dataDirectory: absolute(dataDirectory) + "/postgres", durable: true)
@@ -55,8 +57,7 @@ struct ServeCommand: AsyncParsableCommand {
             "max_line_length": "\(maximumLineLength)", "max_in_flight": "\(maximumInFlight)",
         ])
         defer { if let embedded { try? embedded.stop() } }
-        try await serve(url: url, seedDemo: database.databaseURL == nil
-                        && ProcessInfo.processInfo.environment["OMS_DATABASE_URL"]?.isEmpty != false, logger: logger)
+        try await serve(url: url, seedDemo: embeddedDatabase, logger: logger)
     }
 
     private func serve(url: DatabaseURL, seedDemo: Bool, logger: Logger) async throws {
