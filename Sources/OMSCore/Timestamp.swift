@@ -24,15 +24,28 @@ public enum Timestamp {
             formatter.timeZone = TimeZone(identifier: "UTC")
             return formatter.date(from: text)
         }
+        // ISO8601DateFormatter keeps only milliseconds, so the fraction is read here.
+        guard text.count >= 20 else { return nil }
+        let head = text.prefix(19)
+        var rest = text.dropFirst(19)
+        var micros = 0
+        if rest.first == "." {
+            let digits = rest.dropFirst().prefix { $0.isASCII && $0.isNumber }
+            guard !digits.isEmpty else { return nil }
+            let kept = String(digits.prefix(6))
+            micros = Int(kept + String(repeating: "0", count: 6 - kept.count)) ?? 0
+            rest = rest.dropFirst(1 + digits.count)
+        }
         let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
+        guard let whole = formatter.date(from: String(head) + String(rest)) else { return nil }
+        return Date(timeIntervalSince1970: whole.timeIntervalSince1970.rounded(.down) + Double(micros) / 1_000_000)
     }
 
-    /// Truncates a date to whole microseconds, as PostgreSQL stores it.
+    /// Rounds a date to whole microseconds, as PostgreSQL stores it (to the
+    /// nearest, so a value already on a microsecond never loses one to binary
+    /// floating point).
     public static func microseconds(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded(.down) / 1_000_000)
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1_000_000).rounded() / 1_000_000)
     }
 }
