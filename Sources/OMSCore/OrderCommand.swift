@@ -20,9 +20,15 @@ public enum OrderCommand: String, Sendable, CaseIterable, Codable {
     case reconcileOrder = "reconcile_order"
     case cancelOrder = "cancel_order"
     case rejectOrder = "reject_order"
+    /// Books part of the executed quantity to an account; the order's state does not change.
+    case createAllocation = "create_allocation"
+    /// Changes an allocation's quantity or account; the order's state does not change.
+    case updateAllocation = "update_allocation"
 
-    /// Commands that appear in the lifecycle table (all but create and update).
+    /// Commands that appear in the lifecycle table: all but create, update and
+    /// the allocation commands, which record history without moving the state.
     public static var transitions: [OrderCommand] {
-        allCases.filter { $0 != .createOrder && $0 != .updateOrder }
+        let outside: Set<OrderCommand> = [.createOrder, .updateOrder, .createAllocation, .updateAllocation]
+        return allCases.filter { !outside.contains($0) }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 /// apply to the command are set.
 public struct EventPayload: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
-        case order, changes, fill, placement, reason, violations
+        case order, changes, fill, placement, allocation, reason, violations
         case approverId = "approver_id", complianceResultId = "compliance_result_id"
     }
 
@@ -13,18 +13,21 @@ public struct EventPayload: Sendable, Equatable, Codable {
     public var changes: OrderChanges?
     public var fill: FillRecord?
     public var placement: Placement?
+    /// The allocation as the command left it (create_allocation, update_allocation).
+    public var allocation: Allocation?
     public var reason: String?
     public var violations: [Violation]?
     public var approverId: String?
     public var complianceResultId: String?
 
     public init(order: Order? = nil, changes: OrderChanges? = nil, fill: FillRecord? = nil,
-                placement: Placement? = nil, reason: String? = nil, violations: [Violation]? = nil,
-                approverId: String? = nil, complianceResultId: String? = nil) {
+                placement: Placement? = nil, allocation: Allocation? = nil, reason: String? = nil,
+                violations: [Violation]? = nil, approverId: String? = nil, complianceResultId: String? = nil) {
         self.order = order
         self.changes = changes
         self.fill = fill
         self.placement = placement
+        self.allocation = allocation
         self.reason = reason
         self.violations = violations
         self.approverId = approverId

@@ -6,6 +6,8 @@ import OMSStore
 public struct Services: Sendable {
     public let database: Database
     public var orders: OrderStore { OrderStore(database: database) }
+    public var allocations: AllocationStore { AllocationStore(database: database) }
+    public var rules: RuleStore { RuleStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
     public var keys: KeyStore { KeyStore(database: database) }
 

@@ -14,6 +14,7 @@ public struct TestDatabase: Sendable {
     public let url: DatabaseURL
     public let database: Database
     public var orders: OrderStore { OrderStore(database: database) }
+    public var allocations: AllocationStore { AllocationStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
     public var keys: KeyStore { KeyStore(database: database) }
 

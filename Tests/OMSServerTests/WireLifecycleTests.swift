@@ -29,6 +29,10 @@ struct WireLifecycleTests {
                 _ = try await c.trader.step("oms.send_to_operations", id)
                 _ = try await c.ops.step("oms.request_post_trade_compliance", id)
                 _ = try await c.compliance.step("oms.pass_post_trade_compliance", id)
+                let allocated = try await c.ops.call("oms.create_allocation", [
+                    "order_id": .string(id), "account_id": .string("ACCT-001"), "portfolio_id": .string("PORT-001"),
+                    "quantity": .number("750")])
+                #expect(allocated["allocation"]?["quantity"] == .string("750"))
                 _ = try await c.ops.step("oms.confirm_order", id)
                 _ = try await c.ops.step("oms.settle_order", id)
                 let done = try await c.ops.step("oms.reconcile_order", id)
@@ -38,7 +42,7 @@ struct WireLifecycleTests {
 
                 let history = try await c.pm.step("oms.get_order_history", id)
                 let events = try #require(history["events"]?.arrayValue)
-                #expect(events.count == 13)
+                #expect(events.count == 14)
                 #expect(events.last?["to_state"]?.stringValue == "RECONCILED")
                 let listed = try await c.pm.call("oms.list_orders", ["state": .string("RECONCILED")])
                 #expect(listed["orders"]?.arrayValue?.compactMap { $0["order_id"]?.stringValue } == [id])

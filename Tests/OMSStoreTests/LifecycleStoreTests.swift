@@ -24,7 +24,14 @@ struct LifecycleStoreTests {
             #expect(closed.unfilledQuantity == 250)
             try await db.run(.sendToOperations, id, as: trader)
             try await db.run(.requestPostTradeCompliance, id, as: ops)
-            try await db.run(.passPostTradeCompliance, id, as: compliance)
+            let passed = try await db.run(.passPostTradeCompliance, id, as: compliance)
+            let unallocated = await #expect(throws: OMSError.self) {
+                try await db.orders.transition(.confirmOrder, orderId: id, actor: ops)
+            }
+            #expect(unallocated?.code == .allocationIncomplete)
+            #expect(try await db.orders.getOrder(id, actor: pm) == passed)
+            _ = try await db.allocations.create(orderId: id, accountId: "ACCT-001", portfolioId: "PORT-001",
+                                                quantity: 750, actor: ops)
             try await db.run(.confirmOrder, id, as: ops)
             try await db.run(.settleOrder, id, as: ops)
             let done = try await db.run(.reconcileOrder, id, as: ops)

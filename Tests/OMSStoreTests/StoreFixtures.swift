@@ -31,10 +31,16 @@ func details(for command: OrderCommand) -> OrderStore.TransitionDetails {
 }
 
 extension TestDatabase {
-    /// Runs any lifecycle command on an order: placements of 100, fills of 100.
+    /// Runs any lifecycle command on an order: placements of 100, fills of 100,
+    /// allocations of everything executed to ACCT-001 / PORT-001.
     @discardableResult
     func run(_ command: OrderCommand, _ orderId: String, as actor: Principal) async throws -> Order {
         switch command {
+        case .createAllocation:
+            let order = try await orders.getOrder(orderId, actor: admin)
+            _ = try await allocations.create(orderId: orderId, accountId: "ACCT-001", portfolioId: "PORT-001",
+                                             quantity: order.executedQuantity, actor: actor)
+            return try await orders.getOrder(orderId, actor: admin)
         case .createPlacement:
             _ = try await orders.createPlacement(orderId: orderId, venue: "XNYS", quantity: 100, actor: actor)
             return try await orders.getOrder(orderId, actor: admin)
@@ -47,12 +53,13 @@ extension TestDatabase {
     }
 
     /// Creates an order of 1,000 and drives it into `state` the way users would.
+    /// From CLOSED on, its executed 100 are allocated, so it can be confirmed.
     func order(in state: OrderState) async throws -> Order {
         let id = try await orders.createOrder(limitOrder(), actor: pm).orderId
         let path: [(OrderCommand, Principal)]
         let toPassed: [(OrderCommand, Principal)] = [(.requestPreTradeCompliance, pm), (.passPreTradeCompliance, compliance)]
         let toRouted = toPassed + [(.sendToTrader, pm), (.createPlacement, trader)]
-        let toClosed = toRouted + [(.recordFill, trader), (.closeOrder, trader)]
+        let toClosed = toRouted + [(.recordFill, trader), (.closeOrder, trader), (.createAllocation, ops)]
         let toPending = toClosed + [(.sendToOperations, trader), (.requestPostTradeCompliance, ops)]
         let toPostPassed = toPending + [(.passPostTradeCompliance, compliance)]
         switch state {

@@ -1,0 +1,210 @@
+import Foundation
+import Logging
+import OMSCore
+import PostgresNIO
+
+/// Allocations of an order's executed quantity to accounts. Every write is one
+/// SERIALIZABLE transaction holding the order's row lock, so the sum of an
+/// order's allocations is read and changed by one writer at a time; each write
+/// also appends an event to the order's history (version + 1, state unchanged).
+/// `AllocationRules` decides; this type only executes.
+public struct AllocationStore: Sendable {
+    /// The pool and transaction runner every call goes through.
+    public let database: Database
+
+    /// A store over `database`; stateless, so make one wherever needed.
+    public init(database: Database) {
+        self.database = database
+    }
+
+    var logger: Logger { database.logger }
+
+    /// Books `quantity` of the order's executed quantity to `accountId`, which
+    /// must belong to `portfolioId`, the order's portfolio.
+    public func create(
+        orderId: String, accountId: String, portfolioId: String, quantity: Decimal, actor: Principal
+    ) async throws -> Allocation {
+        try await database.runner.transaction { connection in
+            let rows = try await connection.rows("""
+                SELECT \(unescaped: OrderRow.columns),
+                    (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
+                     WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated,
+                    (SELECT ac.portfolio_id FROM accounts ac
+                     WHERE ac.tenant_id = o.tenant_id AND ac.account_id = \(accountId)) AS account_portfolio_id
+                FROM orders o
+                WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                FOR UPDATE OF o
+                """, logger: logger)
+            guard let row = rows.first else {
+                throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+            }
+            let order = try OrderRow.decode(row)
+            let r = row.makeRandomAccess()
+            try AllocationRules.decide(quantity: quantity, order: order,
+                                       allocatedElsewhere: try r["allocated"].decode(Decimal.self), role: actor.role)
+            try Self.checkBooking(accountId: accountId, accountPortfolioId: try r["account_portfolio_id"].decode(String?.self),
+                                  portfolioId: portfolioId, order: order)
+            let now = Timestamp.microseconds(Date())
+            // Read back what was stored, so the answer equals a later `get` to the microsecond.
+            let inserted = try await connection.rows("""
+                INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity,
+                    created_by, created_at, updated_at, version)
+                VALUES (\(actor.tenantId), \(Identifier.make("ALC", at: now)), \(orderId), \(accountId),
+                    \(portfolioId), \(quantity), \(actor.principalId), \(now), \(now), 1)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            let allocation = try Self.decode(try Self.single(inserted))
+            try await appendEvent(.createAllocation, allocation, order: order, at: now, actor: actor, on: connection)
+            return allocation
+        }
+    }
+
+    /// Changes an allocation's quantity and/or account. A new quantity is checked
+    /// against the order's other allocations; a new account must belong to the
+    /// allocation's portfolio.
+    public func update(
+        _ allocationId: String, quantity: Decimal? = nil, accountId: String? = nil, actor: Principal
+    ) async throws -> Allocation {
+        guard quantity != nil || accountId != nil else {
+            throw OMSError(.invalidArgument, "changes names no field to change (quantity, account_id)",
+                           details: ["field": "changes"])
+        }
+        return try await database.runner.transaction { connection in
+            let rows = try await connection.rows("""
+                SELECT \(unescaped: OrderRow.columns), \(unescaped: Self.columns),
+                    (SELECT coalesce(sum(x.quantity), 0) FROM allocations x
+                     WHERE x.tenant_id = a.tenant_id AND x.order_id = a.order_id
+                       AND x.allocation_id <> a.allocation_id) AS allocated_elsewhere,
+                    (SELECT ac.portfolio_id FROM accounts ac
+                     WHERE ac.tenant_id = a.tenant_id AND ac.account_id = \(accountId)) AS account_portfolio_id
+                FROM allocations a JOIN orders o ON o.tenant_id = a.tenant_id AND o.order_id = a.order_id
+                WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
+                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                FOR UPDATE OF o, a
+                """, logger: logger)
+            guard let row = rows.first else {
+                throw Self.notFound(allocationId)
+            }
+            let order = try OrderRow.decode(row)
+            let current = try Self.decode(row)
+            let r = row.makeRandomAccess()
+            let newQuantity = quantity ?? current.quantity
+            try AllocationRules.decide(quantity: newQuantity, order: order,
+                                       allocatedElsewhere: try r["allocated_elsewhere"].decode(Decimal.self),
+                                       role: actor.role)
+            if let accountId {
+                try Self.checkBooking(accountId: accountId,
+                                      accountPortfolioId: try r["account_portfolio_id"].decode(String?.self),
+                                      portfolioId: current.portfolioId, order: order)
+            }
+            let now = Timestamp.microseconds(Date())
+            let updated = try await connection.rows("""
+                UPDATE allocations a SET quantity = \(newQuantity), account_id = \(accountId ?? current.accountId),
+                    version = a.version + 1, updated_at = \(now)
+                WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
+                RETURNING \(unescaped: Self.columns)
+                """, logger: logger)
+            let changed = try Self.decode(try Self.single(updated))
+            try await appendEvent(.updateAllocation, changed, order: order, at: now, actor: actor, on: connection)
+            return changed
+        }
+    }
+
+    /// The allocation, if its order is in the actor's tenant and portfolios; else NOT_FOUND.
+    public func get(_ allocationId: String, actor: Principal) async throws -> Allocation {
+        let rows = try await database.rows("""
+            SELECT \(unescaped: Self.columns)
+            FROM allocations a JOIN orders o ON o.tenant_id = a.tenant_id AND o.order_id = a.order_id
+            WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
+              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+            """)
+        guard let row = rows.first else { throw Self.notFound(allocationId) }
+        return try Self.decode(row)
+    }
+
+    /// The allocations of an order, oldest first; ORDER_NOT_FOUND if the order is out of reach.
+    public func list(orderId: String, actor: Principal) async throws -> [Allocation] {
+        _ = try await OrderStore(database: database).getOrder(orderId, actor: actor)
+        return try await database.rows("""
+            SELECT \(unescaped: Self.columns) FROM allocations a
+            WHERE a.tenant_id = \(actor.tenantId) AND a.order_id = \(orderId)
+            ORDER BY a.created_at, a.allocation_id
+            """).map(Self.decode)
+    }
+}
+
+extension AllocationStore {
+    /// The allocation columns, for `SELECT \(unescaped: AllocationStore.columns) FROM allocations a`.
+    static let columns = """
+        a.allocation_id, a.order_id, a.account_id, a.portfolio_id AS allocation_portfolio_id, \
+        a.quantity AS allocation_quantity, a.created_by AS allocation_created_by, \
+        a.version AS allocation_version, a.created_at AS allocation_created_at, \
+        a.updated_at AS allocation_updated_at
+        """
+
+    /// Decodes the columns of `columns` (aliased so they can share a row with an order's).
+    static func decode(_ row: PostgresRow) throws -> Allocation {
+        let r = row.makeRandomAccess()
+        return Allocation(
+            allocationId: try r["allocation_id"].decode(String.self),
+            orderId: try r["order_id"].decode(String.self),
+            accountId: try r["account_id"].decode(String.self),
+            portfolioId: try r["allocation_portfolio_id"].decode(String.self),
+            quantity: try r["allocation_quantity"].decode(Decimal.self),
+            createdBy: try r["allocation_created_by"].decode(String.self),
+            version: Int(try r["allocation_version"].decode(Int32.self)),
+            createdAt: try r["allocation_created_at"].decode(Date.self),
+            updatedAt: try r["allocation_updated_at"].decode(Date.self))
+    }
+
+    /// The account must exist, belong to the named portfolio, and that portfolio
+    /// must be the order's: an allocation books the order's own portfolio's shares.
+    static func checkBooking(
+        accountId: String, accountPortfolioId: String?, portfolioId: String, order: Order
+    ) throws(OMSError) {
+        guard portfolioId == order.portfolioId else {
+            throw OMSError(.invalidPortfolio,
+                           "portfolio \(portfolioId) is not the portfolio of order \(order.orderId) (\(order.portfolioId))",
+                           details: ["portfolio_id": portfolioId])
+        }
+        guard let accountPortfolioId else {
+            throw OMSError(.invalidAccount, "unknown account \(accountId)", details: ["account_id": accountId])
+        }
+        guard accountPortfolioId == portfolioId else {
+            throw OMSError(.invalidAccount,
+                           "account \(accountId) belongs to portfolio \(accountPortfolioId), not \(portfolioId)",
+                           details: ["account_id": accountId, "portfolio_id": portfolioId])
+        }
+    }
+
+    /// Records an allocation command in the order's history: version + 1, the
+    /// state unchanged (from_state = to_state), the allocation as the payload.
+    func appendEvent(
+        _ command: OrderCommand, _ allocation: Allocation, order: Order, at now: Date, actor: Principal,
+        on connection: PostgresConnection
+    ) async throws {
+        let payload = EventPayload(allocation: allocation).jsonString()
+        try await connection.query("""
+            WITH upd AS (
+                UPDATE orders SET version = version + 1, updated_at = \(now)
+                WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
+                RETURNING tenant_id, order_id, version, state
+            )
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
+                actor_id, actor_role, payload, occurred_at)
+            SELECT tenant_id, order_id, version, \(command.rawValue), state, state,
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+            """, logger: logger)
+    }
+
+    /// The one row a write returned.
+    static func single(_ rows: [PostgresRow]) throws -> PostgresRow {
+        guard let row = rows.first else { throw OMSError(.internalError, "allocation write returned no row") }
+        return row
+    }
+
+    static func notFound(_ allocationId: String) -> OMSError {
+        OMSError(.notFound, "allocation \(allocationId) not found", details: ["allocation_id": allocationId])
+    }
+}
