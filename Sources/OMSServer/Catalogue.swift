@@ -16,7 +16,7 @@ public struct Catalogue: Sendable {
     /// The full catalogue of this server.
     public static let standard = Catalogue(
         Catalogue.sessionMethods + Catalogue.orderMethods + Catalogue.complianceMethods
-            + Catalogue.executionMethods + Catalogue.restructuringMethods + Catalogue.allocationMethods
+            + Catalogue.executionMethods + Catalogue.restructuringMethods + Catalogue.allocationMethods + Catalogue.ruleMethods
             + Catalogue.adminMethods)
 
     /// Methods anyone may call before authenticating.

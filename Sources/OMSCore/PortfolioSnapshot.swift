@@ -1,0 +1,101 @@
+import Foundation
+
+/// What the rule engine knows about a portfolio at one moment: everything a
+/// rule measures, read in one transaction by the store.
+public struct PortfolioSnapshot: Sendable, Equatable {
+    /// Issuer and sector of an instrument, for issuer and sector limits.
+    public struct InstrumentReference: Sendable, Equatable {
+        public var issuer: String?
+        public var sector: String?
+
+        public init(issuer: String? = nil, sector: String? = nil) {
+            self.issuer = issuer
+            self.sector = sector
+        }
+    }
+
+    public var portfolioId: String
+    /// Cash in base currency (the store nets the cost of recorded fills out of it).
+    public var cash: Decimal
+    /// Recorded positions by instrument: opening positions plus fills.
+    public var positions: [String: Decimal]
+    /// Signed unfilled quantity of orders that passed pre-trade and still work
+    /// (Buy / BuyToCover positive, Sell / SellShort negative), by instrument.
+    public var working: [String: Decimal]
+    /// Reference data of every instrument held, worked or proposed.
+    public var instruments: [String: InstrumentReference]
+    /// Last prices by instrument; an instrument without one has none.
+    public var prices: [String: Decimal]
+
+    public init(portfolioId: String, cash: Decimal, positions: [String: Decimal] = [:], working: [String: Decimal] = [:],
+                instruments: [String: InstrumentReference] = [:], prices: [String: Decimal] = [:]) {
+        self.portfolioId = portfolioId
+        self.cash = cash
+        self.positions = positions
+        self.working = working
+        self.instruments = instruments
+        self.prices = prices
+    }
+
+    /// Order states whose unfilled quantity counts in projected positions:
+    /// passed pre-trade compliance and still working.
+    public static let workingStates: Set<OrderState> = [
+        .preTradeCompliancePassed, .sentToTrader, .routed, .partiallyFilled,
+    ]
+
+    /// Position plus working quantity, before any proposal.
+    public func projectedQuantity(_ instrumentId: String) -> Decimal {
+        (positions[instrumentId] ?? 0) + (working[instrumentId] ?? 0)
+    }
+
+    /// Every instrument with a non-zero projected quantity, sorted.
+    public var projectedInstruments: [String] {
+        Set(positions.keys).union(working.keys).filter { projectedQuantity($0) != 0 }.sorted()
+    }
+}
+
+/// An order the engine evaluates without recording it (what-if), or one
+/// being decided. Price is the limit price, else the instrument's last price.
+public struct ProposedOrder: Sendable, Equatable {
+    public var portfolioId: String
+    public var instrumentId: String
+    public var direction: Direction
+    public var orderedQuantity: Decimal
+    public var limitPrice: Decimal?
+
+    public init(portfolioId: String, instrumentId: String, direction: Direction, orderedQuantity: Decimal,
+                limitPrice: Decimal? = nil) {
+        self.portfolioId = portfolioId
+        self.instrumentId = instrumentId
+        self.direction = direction
+        self.orderedQuantity = orderedQuantity
+        self.limitPrice = limitPrice
+    }
+
+    /// The quantity with the direction's sign: what the order adds to the position.
+    public var signedQuantity: Decimal { Decimal(direction.sign) * orderedQuantity }
+
+    /// Checks the fields; `field` prefixes the names in errors (`proposed_orders[0]`).
+    public func validate(field prefix: String) throws(OMSError) {
+        try OrderValidation.requireIdentifier(portfolioId, field: "\(prefix).portfolio_id")
+        try OrderValidation.requireIdentifier(instrumentId, field: "\(prefix).instrument_id")
+        guard orderedQuantity > 0, orderedQuantity.isFinite else {
+            throw .invalidArgument("\(prefix).ordered_quantity", "must be greater than 0")
+        }
+        if let limitPrice, !(limitPrice > 0) {
+            throw .invalidArgument("\(prefix).limit_price", "must be greater than 0")
+        }
+    }
+}
+
+/// The engine's answer for one proposal: HARD violations fail it, SOFT ones
+/// are reported and pass.
+public struct ComplianceOutcome: Sendable, Equatable {
+    public var violations: [Violation]
+
+    public init(violations: [Violation]) {
+        self.violations = violations
+    }
+
+    public var passed: Bool { !violations.contains { $0.severity == .hard } }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import OMSCore
+import OMSProtocol
+
+/// Reads the nested objects of the rule and compliance methods: rule
+/// `parameters`, `update_rule`'s `changes`, and what-if `proposed_orders`.
+/// Shapes and JSON types are checked here; values by the kernel.
+enum RuleDecoding {
+    /// Rule parameters: each a known name of the right JSON type. Problems are
+    /// INVALID_ARGUMENT naming `parameters.<name>`, like the kernel's checks.
+    static func parameters(_ object: [String: JSON]) throws(OMSError) -> RuleParameters {
+        if let unknown = object.keys.sorted().first(where: { !RuleParameters.names.contains($0) }) {
+            throw OMSError(.invalidArgument, "parameters.\(unknown): is not a parameter of any rule type",
+                           details: ["field": "parameters.\(unknown)"])
+        }
+        func value<T>(_ name: String, _ what: String, _ read: (JSON) -> T?) throws(OMSError) -> T? {
+            guard let json = object[name], !json.isNull else { return nil }
+            guard let value = read(json) else {
+                throw OMSError(.invalidArgument, "parameters.\(name): must be \(what)",
+                               details: ["field": "parameters.\(name)"])
+            }
+            return value
+        }
+        let strings: (JSON) -> [String]? = { json in
+            json.arrayValue.flatMap { items in
+                let strings = items.compactMap(\.stringValue)
+                return strings.count == items.count ? strings : nil
+            }
+        }
+        return RuleParameters(
+            maxPct: try value("max_pct", "a decimal", \.decimalValue),
+            scope: try value("scope", "a string", \.stringValue),
+            maxQuantity: try value("max_quantity", "a decimal", \.decimalValue),
+            maxNotional: try value("max_notional", "a decimal", \.decimalValue),
+            instrumentIds: try value("instrument_ids", "an array of strings", strings),
+            directions: try value("directions", "an array of strings", strings),
+            instrumentId: try value("instrument_id", "a string", \.stringValue))
+    }
+
+    static let changeableFields = ["rule_type", "parameters", "target_accounts", "name", "severity", "active"]
+
+    /// `update_rule`'s changes. Immutable fields are passed on for the kernel
+    /// to refuse (FIELD_LOCKED); any other unknown name is invalid params.
+    static func changes(_ object: [String: JSON]) throws -> RuleChanges {
+        let known = changeableFields + ComplianceRule.immutableFields
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw RPCError.invalidParams(
+                "changes.\(unknown) cannot be changed (changeable: \(changeableFields.joined(separator: ", ")))",
+                field: "changes.\(unknown)")
+        }
+        func value<T>(_ name: String, _ type: ParamType, _ read: (JSON) -> T?) throws -> T? {
+            guard let json = object[name] else { return nil }
+            guard type.accepts(json), let value = read(json) else {
+                throw RPCError.invalidParams("changes.\(name) must be \(type.name)", field: "changes.\(name)")
+            }
+            return value
+        }
+        return RuleChanges(
+            ruleType: try value("rule_type", ParamSpec.ruleType) { $0.stringValue.flatMap(RuleType.init(rawValue:)) },
+            parameters: try value("parameters", .object, \.objectValue).map(parameters),
+            targetAccounts: try value("target_accounts", .array(.string)) { $0.arrayValue?.compactMap(\.stringValue) },
+            name: try value("name", .string, \.stringValue),
+            severity: try value("severity", ParamSpec.severity) { $0.stringValue.flatMap(Severity.init(rawValue:)) },
+            active: try value("active", .boolean, \.boolValue),
+            immutableFieldsNamed: ComplianceRule.immutableFields.filter { object[$0] != nil })
+    }
+
+    static let proposalFields: [ParamSpec] = [
+        ParamSpec("portfolio_id", .string), ParamSpec("instrument_id", .string),
+        ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
+        .optional("limit_price", .decimal, "else the instrument's last price"),
+    ]
+
+    /// What-if proposals, each checked like a method's params (names, types),
+    /// errors naming `proposed_orders[i].<field>`.
+    static func proposals(_ items: [JSON]) throws -> [ProposedOrder] {
+        try items.enumerated().map { index, item in
+            let prefix = "proposed_orders[\(index)]"
+            guard let object = item.objectValue else {
+                throw RPCError.invalidParams("\(prefix) must be an object", field: prefix)
+            }
+            let fields: Params
+            do throws(RPCError) {
+                fields = try Params(.object(object), specs: proposalFields)
+            } catch {
+                let field = error.data?["field"]?.stringValue.map { "\(prefix).\($0)" } ?? prefix
+                throw RPCError.invalidParams("\(prefix): \(error.message)", field: field)
+            }
+            return ProposedOrder(
+                portfolioId: fields.string("portfolio_id"), instrumentId: fields.string("instrument_id"),
+                direction: try fields.enumValue("direction", Direction.self).orInvalid(field: "\(prefix).direction"),
+                orderedQuantity: fields.decimal("ordered_quantity"), limitPrice: fields.optionalDecimal("limit_price"))
+        }
+    }
+}
+
+extension ParamSpec {
+    static let ruleType = ParamType.oneOf(RuleType.allCases.map(\.rawValue))
+    static let severity = ParamType.oneOf(Severity.allCases.map(\.rawValue))
+}
+
+extension Optional {
+    /// The value of a parameter already validated; invalid params if it is somehow absent.
+    func orInvalid(field: String) throws -> Wrapped {
+        guard let value = self else { throw RPCError.invalidParams("\(field) is invalid", field: field) }
+        return value
+    }
+}
