@@ -17,7 +17,7 @@ public struct Catalogue: Sendable {
     public static let standard = Catalogue(
         Catalogue.sessionMethods + Catalogue.orderMethods + Catalogue.complianceMethods
             + Catalogue.executionMethods + Catalogue.restructuringMethods + Catalogue.allocationMethods + Catalogue.ruleMethods
-            + Catalogue.adminMethods)
+            + Catalogue.subscriptionMethods + Catalogue.adminMethods)
 
     /// Methods anyone may call before authenticating.
     static let unauthenticated: Set<String> = ["session.authenticate", "rpc.discover"]

@@ -14,13 +14,14 @@ struct ConnectionHandler: Sendable {
     let logger: Logger
 
     func serve() async {
-        let session = Session(connectionId: id)
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(id)"
         logger.debug("connection opened")
         let channel = connection.channel
         do {
             try await connection.executeThenClose { inbound, outbound in
+                let session = Session(connectionId: id) { bytes in try await self.write(bytes, to: outbound) }
+                defer { Task { await session.close() } }
                 try await withThrowingTaskGroup(of: Void.self) { requests in
                     try await withGracefulShutdownHandler {
                         try await read(inbound, outbound, session: session, requests: &requests)
@@ -62,15 +63,23 @@ struct ConnectionHandler: Sendable {
             inFlight += 1
             requests.addTask {
                 let bytes: [UInt8]?
+                var answered: [String] = []
                 switch message {
-                case .single(let item): bytes = await self.answer(item, session: session)
+                case .single(let item):
+                    bytes = await self.answer(item, session: session)
+                    if case .success(let request) = item, let id = request.id { answered.append(Session.key(id)) }
                 case .batch(let items):
                     var answers: [[UInt8]] = []
-                    for item in items { if let answer = await self.answer(item, session: session) { answers.append(answer) } }
+                    for item in items {
+                        if let answer = await self.answer(item, session: session) { answers.append(answer) }
+                        if case .success(let request) = item, let id = request.id { answered.append(Session.key(id)) }
+                    }
                     bytes = answers.isEmpty ? nil : RPCCodec.encodeBatch(answers)
                 }
                 // A client gone mid-request only loses its own answer.
-                if let bytes { try? await self.write(bytes, to: outbound) }
+                if let bytes, (try? await self.write(bytes, to: outbound)) != nil {
+                    for id in answered { session.answered(id) }
+                }
             }
         }
     }

@@ -36,7 +36,8 @@ public struct Dispatcher: Sendable {
                 throw OMSError(.unauthenticated, "call session.authenticate first")
             }
             logger[metadataKey: "principal"] = "\(principal.tenantId)/\(principal.principalId)"
-            let context = RequestContext(services: services, principal: principal, session: session, logger: logger)
+            let context = RequestContext(services: services, principal: principal, session: session,
+                                         requestId: request.id.map(Session.key), logger: logger)
             let result = try await run(spec, params, context)
             logger.debug("handled")
             return .success(result)

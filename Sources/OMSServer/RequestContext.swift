@@ -5,14 +5,20 @@ import OMSStore
 /// The stores a server works through; all stateless, sharing one pool.
 public struct Services: Sendable {
     public let database: Database
+    /// The sidecar's event listener; nil serves no subscriptions.
+    public let hub: EventHub?
+    /// Events buffered per subscription before a slow subscriber is cut off.
+    public var subscriptionBuffer: Int
     public var orders: OrderStore { OrderStore(database: database) }
     public var allocations: AllocationStore { AllocationStore(database: database) }
     public var rules: RuleStore { RuleStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
     public var keys: KeyStore { KeyStore(database: database) }
 
-    public init(database: Database) {
+    public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = 10_000) {
         self.database = database
+        self.hub = hub
+        self.subscriptionBuffer = subscriptionBuffer
     }
 }
 
@@ -22,5 +28,7 @@ public struct RequestContext: Sendable {
     /// The authenticated principal; handlers of authenticated methods always have one.
     public let principal: Principal
     public let session: Session
+    /// The request's id as `Session.key` writes it; nil for a notification.
+    public let requestId: String?
     public let logger: Logger
 }

@@ -63,3 +63,28 @@ extension Wire {
         ])
     }
 }
+
+extension Wire {
+    /// An event of either stream as a subscriber receives it.
+    static func feedEvent(_ event: FeedEvent) -> JSON {
+        switch event.body {
+        case .order(let orderEvent, let portfolioId):
+            guard case .object(var object) = Wire.event(orderEvent) else { return Wire.event(orderEvent) }
+            object["portfolio_id"] = .string(portfolioId)
+            return .object(object)
+        case .compliance(let e):
+            return .object([
+                "event_id": .int(Int(e.eventId)),
+                "event_type": .string(e.eventType.rawValue),
+                "severity": optional(e.severity?.rawValue),
+                "portfolio_id": e.portfolioIds.count == 1 ? .string(e.portfolioIds[0]) : .null,
+                "portfolio_ids": .array(e.portfolioIds.map(JSON.string)),
+                "rule_id": optional(e.ruleId),
+                "order_id": optional(e.orderId),
+                "details": (try? JSONParser.parse(e.detailsJSON)) ?? .object([:]),
+                "occurred_at": .date(e.occurredAt),
+                "recorded_at": .date(e.recordedAt),
+            ])
+        }
+    }
+}

@@ -63,4 +63,17 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         configuration.options.minimumConnections = 0
         return configuration
     }
+
+    /// A single connection at READ COMMITTED, for LISTEN and for reading the
+    /// events tables (a SERIALIZABLE reader would add predicate locks that
+    /// abort writers; the event cursor needs no more than READ COMMITTED).
+    public func listenConfiguration() -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.additionalStartupParameters = [
+            ("default_transaction_isolation", "read committed"),
+            ("application_name", "oms-listen"),
+        ]
+        return configuration
+    }
 }

@@ -134,12 +134,19 @@ public struct ReferenceStore: Sendable {
         try Self.require(actor, [.admin, .system], "set prices")
         guard price > 0 else { throw OMSError(.invalidArgument, "price must be greater than 0", details: ["field": "price"]) }
         let asOf = Timestamp.microseconds(asOf ?? Date())
+        let monitor = BreachMonitor(database: database)
         do {
-            _ = try await database.rows(try """
-                INSERT INTO prices (tenant_id, instrument_id, price, as_of)
-                VALUES (\(actor.tenantId), \(instrumentId), \(price), \(asOf))
-                ON CONFLICT (tenant_id, instrument_id) DO UPDATE SET price = excluded.price, as_of = excluded.as_of
-                """)
+            // The price and any breach it causes or clears commit together.
+            try await database.runner.transaction { connection in
+                try await connection.query(try """
+                    INSERT INTO prices (tenant_id, instrument_id, price, as_of)
+                    VALUES (\(actor.tenantId), \(instrumentId), \(price), \(asOf))
+                    ON CONFLICT (tenant_id, instrument_id) DO UPDATE SET price = excluded.price, as_of = excluded.as_of
+                    """, logger: database.logger)
+                let portfolios = try await monitor.portfolios(holding: instrumentId, tenantId: actor.tenantId, on: connection)
+                try await monitor.check(portfolios: portfolios, tenantId: actor.tenantId, cause: "market.set_price",
+                                        at: Timestamp.microseconds(Date()), on: connection)
+            }
         } catch {
             throw Self.mapped(error, exists: "price") { _ in
                 OMSError(.invalidInstrument, "unknown instrument \(instrumentId)", details: ["instrument_id": instrumentId])
@@ -154,13 +161,18 @@ public struct ReferenceStore: Sendable {
         guard actor.isEntitled(to: position.portfolioId) else {
             throw OMSError(.permissionDenied, "not entitled to portfolio \(position.portfolioId)")
         }
+        let monitor = BreachMonitor(database: database)
         do {
-            _ = try await database.rows(try """
-                INSERT INTO positions (tenant_id, portfolio_id, instrument_id, quantity)
-                VALUES (\(actor.tenantId), \(position.portfolioId), \(position.instrumentId), \(position.quantity))
-                ON CONFLICT (tenant_id, portfolio_id, instrument_id)
-                DO UPDATE SET quantity = excluded.quantity, updated_at = now()
-                """)
+            try await database.runner.transaction { connection in
+                try await connection.query(try """
+                    INSERT INTO positions (tenant_id, portfolio_id, instrument_id, quantity)
+                    VALUES (\(actor.tenantId), \(position.portfolioId), \(position.instrumentId), \(position.quantity))
+                    ON CONFLICT (tenant_id, portfolio_id, instrument_id)
+                    DO UPDATE SET quantity = excluded.quantity, updated_at = now()
+                    """, logger: database.logger)
+                try await monitor.check(portfolios: [position.portfolioId], tenantId: actor.tenantId,
+                                        cause: "admin.set_position", at: Timestamp.microseconds(Date()), on: connection)
+            }
         } catch {
             throw Self.mapped(error, exists: "position") { constraint in
                 constraint?.contains("portfolio") == true

@@ -36,6 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env OMS_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["OMS_LOG_LEVEL"] ?? "info"
 
+    @Flag(name: .customLong("evaluate-compliance"),
+          help: "Decide orders pending pre/post-trade compliance with the built-in rule engine (env OMS_EVALUATE_COMPLIANCE=1).")
+    var evaluateCompliance: Bool = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["OMS_EVALUATE_COMPLIANCE"] ?? "")
+
+    @Option(name: .customLong("subscription-buffer"),
+            help: "Events buffered per subscription before a slow subscriber is cut off (env OMS_SUBSCRIPTION_BUFFER).")
+    var subscriptionBuffer: Int = Int(ProcessInfo.processInfo.environment["OMS_SUBSCRIPTION_BUFFER"] ?? "") ?? 10_000
+
     func run() async throws {
         let logger = makeLogger("oms", level: Logger.Level(rawValue: logLevel) ?? .info)
         var embedded: EmbeddedPostgres?
@@ -55,6 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.info("configuration", metadata: [
             "database": "\(url)", "host": "\(host)", "port": "\(port)", "pool_size": "\(poolSize)",
             "max_line_length": "\(maximumLineLength)", "max_in_flight": "\(maximumInFlight)",
+            "evaluate_compliance": "\(evaluateCompliance)", "subscription_buffer": "\(subscriptionBuffer)",
         ])
         defer { if let embedded { try? embedded.stop() } }
         try await serve(url: url, seedDemo: embeddedDatabase, logger: logger)
@@ -70,14 +79,21 @@ struct ServeCommand: AsyncParsableCommand {
         if seedDemo { try printDemoKeys(seeded) }
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
         let database = Database(client: client, logger: logger)
-        let dispatcher = Dispatcher(services: Services(database: database), logger: logger)
+        let hub = EventHub(url: url, logger: logger)
+        let dispatcher = Dispatcher(
+            services: Services(database: database, hub: hub, subscriptionBuffer: subscriptionBuffer), logger: logger)
         let server = try await OMSServer.bind(
             ServerConfiguration(host: host, port: port, maximumLineLength: maximumLineLength,
                                 maximumInFlightPerConnection: maximumInFlight),
             dispatcher: dispatcher, logger: logger)
         say("oms listening on \(host):\(server.port) (Ctrl-C to stop)")
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: client), .init(service: server)],
+            configuration: .init(services: [.init(service: client), .init(service: EventHubService(hub: hub))]
+                                    + (evaluateCompliance
+                                        ? [.init(service: EvaluatorService(evaluator: ComplianceEvaluator(
+                                            database: database, hub: hub, logger: logger)))]
+                                        : [])
+                                    + [.init(service: server)],
                                  gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         say("oms stopped")

@@ -18,7 +18,8 @@ struct TestServer: Sendable {
     let keys: [String: String]  // "tenant/principal" -> API key
 
     static func with(
-        configuration: ServerConfiguration = ServerConfiguration(port: 0),
+        configuration: ServerConfiguration = ServerConfiguration(port: 0), evaluate: Bool = false,
+        subscriptionBuffer: Int = 10_000,
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
@@ -29,12 +30,18 @@ struct TestServer: Sendable {
                 }
             }
             let logger = Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
-            let dispatcher = Dispatcher(services: Services(database: db.database), logger: logger)
+            let hub = EventHub(url: db.url, logger: logger)
+            let dispatcher = Dispatcher(
+                services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer), logger: logger)
             var configuration = configuration
             configuration.port = 0
             let server = try await OMSServer.bind(configuration, dispatcher: dispatcher, logger: logger)
             let frozen = keys
             try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await hub.run() }
+                if evaluate {
+                    group.addTask { await ComplianceEvaluator(database: db.database, hub: hub, logger: logger).run() }
+                }
                 group.addTask { try await server.run() }
                 defer { group.cancelAll() }
                 try await body(TestServer(port: server.port, db: db, keys: frozen))

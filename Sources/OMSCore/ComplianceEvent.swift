@@ -1,0 +1,54 @@
+import Foundation
+
+/// One entry of the compliance event stream (DESIGN.md section 7).
+public struct ComplianceEvent: Sendable, Equatable {
+    public enum EventType: String, Sendable, CaseIterable {
+        case preTradePassed = "PRE_TRADE_PASSED", preTradeFailed = "PRE_TRADE_FAILED"
+        case preTradeOverridden = "PRE_TRADE_OVERRIDDEN"
+        case postTradePassed = "POST_TRADE_PASSED", postTradeFailed = "POST_TRADE_FAILED"
+        case postTradeOverridden = "POST_TRADE_OVERRIDDEN"
+        case ruleCreated = "RULE_CREATED", ruleUpdated = "RULE_UPDATED", ruleDeleted = "RULE_DELETED"
+        case breach = "BREACH", breachCleared = "BREACH_CLEARED"
+    }
+
+    public var eventId: Int64
+    public var eventType: EventType
+    public var severity: Severity?
+    /// The order's portfolio, the breached portfolio, or a rule's target accounts.
+    public var portfolioIds: [String]
+    public var ruleId: String?
+    public var orderId: String?
+    /// The event's details as stored (a JSON object).
+    public var detailsJSON: String
+    public var occurredAt: Date
+    public var recordedAt: Date
+
+    public init(eventId: Int64, eventType: EventType, severity: Severity?, portfolioIds: [String], ruleId: String?,
+                orderId: String?, detailsJSON: String, occurredAt: Date, recordedAt: Date) {
+        self.eventId = eventId
+        self.eventType = eventType
+        self.severity = severity
+        self.portfolioIds = portfolioIds
+        self.ruleId = ruleId
+        self.orderId = orderId
+        self.detailsJSON = detailsJSON
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+    }
+}
+
+extension RuleEngine {
+    /// Whether a portfolio is over a rule's limit as it stands (positions and
+    /// working orders, no proposal), with the measurement; nil for rules that
+    /// limit single orders or have no numeric limit, and when data the rule
+    /// needs (a price, an issuer) is missing, so an unknown never flips a breach.
+    public static func standing(_ rule: ComplianceRule, snapshot: PortfolioSnapshot) -> (breached: Bool, measure: Headroom)? {
+        switch rule.definition {
+        case .concentrationLimit, .maxPositionQuantity:
+            guard let measure = try? headroom(rule, snapshot: snapshot) else { return nil }
+            return (measure.currentValue > measure.limitValue, measure)
+        case .maxOrderQuantity, .maxOrderNotional, .restrictedList, .noShortSales:
+            return nil
+        }
+    }
+}

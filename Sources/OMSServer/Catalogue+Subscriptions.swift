@@ -1,0 +1,88 @@
+import OMSCore
+import OMSProtocol
+import OMSStore
+
+extension Catalogue {
+    static let subscriptionMethods: [MethodSpec] = [
+        MethodSpec(
+            "oms.subscribe_compliance",
+            "Stream compliance events as `oms.compliance_event` notifications {subscription_id, event}.",
+            params: subscribeParams, result: "{subscription_id}", mutating: false
+        ) { p, ctx in try await subscribe(.compliance, p, ctx) },
+        MethodSpec(
+            "oms.subscribe_orders", "Stream order events as `oms.order_event` notifications {subscription_id, event}.",
+            params: subscribeParams, result: "{subscription_id}", mutating: false
+        ) { p, ctx in try await subscribe(.orders, p, ctx) },
+        MethodSpec(
+            "oms.unsubscribe", "End one of this connection's subscriptions.",
+            params: [ParamSpec("subscription_id", .string)], result: "{ok: true}", mutating: false
+        ) { p, ctx in
+            let name = p.string("subscription_id")
+            guard let (hub, id) = ctx.session.remove(subscription: name) else {
+                throw OMSError(.notFound, "no subscription \(name) on this connection",
+                               details: ["field": "subscription_id"])
+            }
+            await hub.end(id, .unsubscribed)
+            return .object(["ok": .bool(true)])
+        },
+    ]
+
+    static let subscribeParams = [
+        ParamSpec.optional("portfolio_id", .string, "only events concerning this portfolio"),
+        ParamSpec.optional("after_event_id", .integer,
+                           "resume: every event committed after this one, exactly once and in order"),
+    ]
+
+    static func subscribe(_ stream: FeedStream, _ p: Params, _ ctx: RequestContext) async throws -> JSON {
+        guard let hub = ctx.services.hub else {
+            throw OMSError(.unavailable, "this server runs without an event listener")
+        }
+        let principal = ctx.principal
+        let portfolioId = p.optionalString("portfolio_id")
+        if let portfolioId, !principal.isEntitled(to: portfolioId) {
+            throw OMSError(.permissionDenied, "not entitled to portfolio \(portfolioId)")
+        }
+        let filter = FeedFilter(stream: stream, tenantId: principal.tenantId, portfolioId: portfolioId,
+                                entitled: principal.portfolioIds)
+        let subscription = try await hub.subscribe(filter, afterEventId: p.optionalInt("after_event_id").map(Int64.init),
+                                                   capacity: ctx.services.subscriptionBuffer)
+        let name = "SUB-\(ctx.session.connectionId)-\(subscription.id)"
+        let session = ctx.session
+        guard session.add(subscription: name, hub: hub, id: subscription.id) else {
+            await hub.end(subscription.id, .unsubscribed)
+            throw OMSError(.unavailable, "the connection is closing")
+        }
+        session.afterAnswer(to: ctx.requestId) {
+            Task { await pump(subscription, name: name, stream: stream, hub: hub, session: session) }
+        }
+        return .object(["subscription_id": .string(name)])
+    }
+
+    /// Writes a subscription's events to its connection until it ends; an
+    /// end other than unsubscribing is announced with `oms.subscription_ended`
+    /// {subscription_id, reason, last_event_id} so the client can resume.
+    static func pump(_ subscription: FeedSubscription, name: String, stream: FeedStream, hub: EventHub,
+                     session: Session) async {
+        let method = stream == .orders ? "oms.order_event" : "oms.compliance_event"
+        var last: Int64?
+        for await event in subscription.events {
+            if subscription.end == .unsubscribed { return }
+            let line = RPCCodec.encodeNotification(
+                method: method, params: .object(["subscription_id": .string(name), "event": Wire.feedEvent(event)]))
+            do {
+                try await session.notify(line)
+            } catch {
+                await hub.end(subscription.id, .unsubscribed)
+                return
+            }
+            last = event.eventId
+        }
+        _ = session.remove(subscription: name)
+        guard let end = subscription.end, end != .unsubscribed else { return }
+        let ended = RPCCodec.encodeNotification(method: "oms.subscription_ended", params: .object([
+            "subscription_id": .string(name), "reason": .string(end.rawValue),
+            "last_event_id": last.map { .int(Int($0)) } ?? .null,
+        ]))
+        try? await session.notify(ended)
+    }
+}

@@ -1,0 +1,267 @@
+import Foundation
+import Logging
+import OMSCore
+import PostgresNIO
+
+/// Which events a subscription receives.
+public struct FeedFilter: Sendable {
+    public var stream: FeedStream
+    /// nil: every tenant (the sidecar's own evaluator only).
+    public var tenantId: String?
+    public var portfolioId: String?
+    /// A principal limited to some portfolios sees only events touching them.
+    public var entitled: [String]?
+
+    public init(stream: FeedStream, tenantId: String?, portfolioId: String? = nil, entitled: [String]? = nil) {
+        self.stream = stream
+        self.tenantId = tenantId
+        self.portfolioId = portfolioId
+        self.entitled = entitled
+    }
+
+    func matches(_ event: FeedEvent) -> Bool {
+        if let tenantId, event.tenantId != tenantId { return false }
+        if let portfolioId, !event.portfolioIds.contains(portfolioId) { return false }
+        if let entitled, !event.portfolioIds.contains(where: entitled.contains) { return false }
+        return true
+    }
+}
+
+/// A live subscription: its events in cursor order, and why it ended.
+public struct FeedSubscription: Sendable {
+    public enum End: String, Sendable {
+        case unsubscribed = "UNSUBSCRIBED"
+        /// The subscriber fell more than its buffer behind; it resumes from its last event.
+        case overflow = "OVERFLOW"
+        case shutdown = "SHUTDOWN"
+    }
+
+    public let id: Int
+    public let events: AsyncStream<FeedEvent>
+    let endBox: EndBox
+
+    /// Why the stream finished; nil while it runs.
+    public var end: End? { endBox.value }
+}
+
+final class EndBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: FeedSubscription.End?
+    var value: FeedSubscription.End? { lock.withLock { stored } }
+    func set(_ end: FeedSubscription.End) { lock.withLock { if stored == nil { stored = end } } }
+}
+
+/// One per sidecar: holds a dedicated connection that LISTENs for the
+/// `oms_events` wake-up, reads newly committed events of both streams in
+/// cursor order, and fans them out to subscriptions. Reconnects with
+/// catch-up after the database restarts: the cursors live here, the events
+/// in the tables.
+public actor EventHub {
+    private struct Registration {
+        var filter: FeedFilter
+        var cursor: FeedCursor
+        var attached: Bool
+        let continuation: AsyncStream<FeedEvent>.Continuation
+        let end: EndBox
+    }
+
+    public nonisolated let url: DatabaseURL
+    private let logger: Logger
+    private var connection: PostgresConnection?
+    private var heads: [FeedStream: FeedCursor] = [:]
+    private var registrations: [Int: Registration] = [:]
+    private var nextId = 0
+    private var pending = false
+    private nonisolated let wakeUps: AsyncStream<Void>
+    private nonisolated let wake: AsyncStream<Void>.Continuation
+    /// Times the LISTEN connection was (re)established.
+    public private(set) var connects = 0
+    public private(set) var delivered = 0
+    public private(set) var dropped = 0
+
+    public init(url: DatabaseURL, logger: Logger) {
+        self.url = url
+        self.logger = logger
+        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Runs until cancelled: connect, LISTEN, read and fan out on every
+    /// wake-up (and on a short timer while committed events wait behind a
+    /// running transaction); on any connection failure, reconnect and catch up.
+    public func run() async {
+        var backoff: UInt64 = 100_000_000
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: url.listenConfiguration(), id: 1, logger: logger)
+                self.connection = connection
+                connects += 1
+                backoff = 100_000_000
+                if heads.isEmpty {
+                    let head = try await EventLog(connection: connection, logger: logger).head()
+                    for stream in FeedStream.allCases { heads[stream] = head }
+                }
+                try await serve(connection)
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+            }
+            let old = connection
+            connection = nil
+            try? await old?.close()
+            try? await Task.sleep(nanoseconds: backoff)
+            backoff = min(backoff * 2, 2_000_000_000)
+        }
+        for (id, registration) in registrations {
+            registration.end.set(.shutdown)
+            registration.continuation.finish()
+            registrations[id] = nil
+        }
+        try? await connection?.close()
+        connection = nil
+    }
+
+    private func serve(_ connection: PostgresConnection) async throws {
+        let wake = self.wake, wakeUps = self.wakeUps
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await connection.listen(on: "oms_events") { notifications in
+                    wake.yield()  // LISTEN is in place: catch up on anything committed before it
+                    for try await _ in notifications { wake.yield() }
+                }
+                throw OMSError(.unavailable, "LISTEN ended")
+            }
+            group.addTask {
+                // A safety net: a wake-up is never lost for longer than this.
+                while !Task.isCancelled {
+                    try await Task.sleep(nanoseconds: 500_000_000)
+                    wake.yield()
+                }
+            }
+            group.addTask { [weak self] in
+                for await _ in wakeUps {
+                    guard let self else { return }
+                    try await self.poll(connection)
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Reads everything newly safe in both streams and hands it out.
+    private func poll(_ connection: PostgresConnection) async throws {
+        let log = EventLog(connection: connection, logger: logger)
+        var waiting = false
+        for stream in FeedStream.allCases {
+            while let head = heads[stream] {
+                let (events, pending) = try await log.read(stream, after: head)
+                waiting = waiting || pending
+                guard let last = events.last else { break }
+                heads[stream] = last.cursor
+                for event in events { fanOut(event) }
+                if pending || events.count < EventLog.batch { break }
+            }
+        }
+        self.pending = waiting
+        if waiting {
+            // Committed events wait behind a running transaction: look again shortly.
+            let wake = self.wake
+            Task {
+                try? await Task.sleep(nanoseconds: 2_000_000)
+                wake.yield()
+            }
+        }
+    }
+
+    private func fanOut(_ event: FeedEvent) {
+        for (id, registration) in registrations where registration.attached
+            && registration.filter.stream == event.stream && registration.cursor < event.cursor
+            && registration.filter.matches(event)
+        {
+            send(event, to: id, registration)
+        }
+    }
+
+    private func send(_ event: FeedEvent, to id: Int, _ registration: Registration) {
+        switch registration.continuation.yield(event) {
+        case .enqueued:
+            registrations[id]?.cursor = event.cursor
+            delivered += 1
+        case .dropped, .terminated:
+            dropped += 1
+            end(id, .overflow)
+        @unknown default:
+            end(id, .overflow)
+        }
+    }
+
+    /// Starts a subscription. With `afterEventId` it first delivers every
+    /// event after that one (NOT_FOUND if the tenant has no such event), then
+    /// continues live with no gap and no duplicate; without, it starts with
+    /// events committed from now on. `capacity` bounds the events buffered for
+    /// a subscriber that reads slowly; beyond it the subscription ends with
+    /// `.overflow` and the client resumes from its last event.
+    public func subscribe(_ filter: FeedFilter, afterEventId: Int64? = nil, capacity: Int = 10_000) async throws
+        -> FeedSubscription
+    {
+        let connection = try await ready()
+        nextId += 1
+        let id = nextId
+        let (events, continuation) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingOldest(capacity))
+        let endBox = EndBox()
+        continuation.onTermination = { [weak self] _ in
+            Task { await self?.end(id, .unsubscribed) }
+        }
+        let subscription = FeedSubscription(id: id, events: events, endBox: endBox)
+        guard let afterEventId else {
+            registrations[id] = Registration(filter: filter, cursor: heads[filter.stream]!, attached: true,
+                                             continuation: continuation, end: endBox)
+            return subscription
+        }
+        let log = EventLog(connection: connection, logger: logger)
+        guard let tenantId = filter.tenantId,
+              let start = try await log.cursor(of: afterEventId, in: filter.stream, tenantId: tenantId)
+        else {
+            throw OMSError(.notFound, "no event \(afterEventId) in \(filter.stream.rawValue)",
+                           details: ["field": "after_event_id"])
+        }
+        registrations[id] = Registration(filter: filter, cursor: start, attached: false, continuation: continuation,
+                                         end: endBox)
+        // Catch up from the tables to the hub's position; while a read is
+        // out, the hub may move on, so read again until it has not.
+        while let registration = registrations[id], let head = heads[filter.stream], !registration.attached {
+            if registration.cursor >= head {
+                registrations[id]?.attached = true
+                break
+            }
+            let (events, _) = try await log.read(filter.stream, after: registration.cursor, tenantId: tenantId,
+                                                 through: head)
+            guard registrations[id] != nil else { break }
+            for event in events where filter.matches(event) { send(event, to: id, registration) }
+            guard registrations[id] != nil else { break }
+            // A short read reached the head; a full one continues after its last row.
+            let reached = events.count < EventLog.batch ? head : events[events.count - 1].cursor
+            if let current = registrations[id]?.cursor, current < reached { registrations[id]?.cursor = reached }
+        }
+        return subscription
+    }
+
+    /// Ends a subscription; its stream finishes after what it holds.
+    public func end(_ id: Int, _ reason: FeedSubscription.End) {
+        guard let registration = registrations.removeValue(forKey: id) else { return }
+        registration.end.set(reason)
+        registration.continuation.finish()
+    }
+
+    /// Subscriptions open on this sidecar.
+    public var subscriptionCount: Int { registrations.count }
+
+    private func ready() async throws -> PostgresConnection {
+        for _ in 0..<100 {
+            if let connection, !heads.isEmpty { return connection }
+            try await Task.sleep(nanoseconds: 50_000_000)
+        }
+        throw OMSError(.unavailable, "the event listener is not connected to the database")
+    }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import OMSCore
+import PostgresNIO
+
+/// The two event streams subscribers can follow.
+public enum FeedStream: String, Sendable, CaseIterable {
+    case orders = "order_events"
+    case compliance = "compliance_events"
+}
+
+/// A position in a stream: events are read in (transaction id, event id)
+/// order, and only once every transaction below the reader's snapshot xmin has
+/// ended, so a cursor never passes an event whose transaction commits later.
+public struct FeedCursor: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var xact: UInt64
+    public var eventId: Int64
+
+    public init(xact: UInt64, eventId: Int64) {
+        self.xact = xact
+        self.eventId = eventId
+    }
+
+    public static func < (a: FeedCursor, b: FeedCursor) -> Bool {
+        (a.xact, a.eventId) < (b.xact, b.eventId)
+    }
+
+    public var description: String { "\(xact)/\(eventId)" }
+}
+
+/// One committed event of either stream, with what subscribers filter on.
+public struct FeedEvent: Sendable {
+    public enum Body: Sendable {
+        case order(OrderEvent, portfolioId: String)
+        case compliance(ComplianceEvent)
+    }
+
+    public var tenantId: String
+    public var cursor: FeedCursor
+    public var portfolioIds: [String]
+    public var body: Body
+
+    public var eventId: Int64 { cursor.eventId }
+    public var stream: FeedStream {
+        if case .order = body { return .orders }
+        return .compliance
+    }
+}
+
+/// Reads the events tables on one READ COMMITTED connection.
+struct EventLog {
+    /// Most events one read returns.
+    static let batch = 500
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// The cursor before every event a transaction still running (or not yet
+    /// begun) will write.
+    func head() async throws -> FeedCursor {
+        let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", logger: logger)
+            .collect()
+        return FeedCursor(xact: try Self.xid(rows.first?.decode(String.self)), eventId: 0)
+    }
+
+    /// The cursor of an event a client names, in a tenant; nil when there is none.
+    func cursor(of eventId: Int64, in stream: FeedStream, tenantId: String) async throws -> FeedCursor? {
+        let rows = try await connection.query("""
+            SELECT xact_id::text FROM \(unescaped: stream.rawValue) WHERE tenant_id = \(tenantId) AND event_id = \(eventId)
+            """, logger: logger).collect()
+        guard let row = rows.first else { return nil }
+        return FeedCursor(xact: try Self.xid(row.decode(String.self)), eventId: eventId)
+    }
+
+    /// Events after `cursor` (of one tenant, and up to `limit` cursor when
+    /// given) whose transactions are below the snapshot's xmin, in cursor
+    /// order. `pending` tells that committed events wait behind a running
+    /// transaction, so the caller should look again soon.
+    func read(_ stream: FeedStream, after cursor: FeedCursor, tenantId: String? = nil, through last: FeedCursor? = nil,
+              limit: Int = EventLog.batch) async throws -> (events: [FeedEvent], pending: Bool) {
+        let x = String(cursor.xact), id = cursor.eventId
+        let lastX = last.map { String($0.xact) }, lastId = last?.eventId ?? 0
+        let rows: [PostgresRow]
+        switch stream {
+        case .orders:
+            rows = try await connection.query("""
+                SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, o.portfolio_id, e.order_id, e.sequence,
+                    e.command, e.from_state, e.to_state, e.actor_id, e.actor_role, e.payload::text AS payload,
+                    e.occurred_at, e.recorded_at, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin
+                FROM order_events e JOIN orders o ON o.tenant_id = e.tenant_id AND o.order_id = e.order_id
+                WHERE (e.xact_id, e.event_id) > (\(x)::xid8, \(id))
+                  AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
+                  AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
+                ORDER BY e.xact_id, e.event_id LIMIT \(limit)
+                """, logger: logger).collect()
+        case .compliance:
+            rows = try await connection.query("""
+                SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, e.event_type, e.severity, e.portfolio_ids,
+                    e.rule_id, e.order_id, e.details::text AS details, e.occurred_at, e.recorded_at,
+                    pg_snapshot_xmin(pg_current_snapshot())::text AS xmin
+                FROM compliance_events e
+                WHERE (e.xact_id, e.event_id) > (\(x)::xid8, \(id))
+                  AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
+                  AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
+                ORDER BY e.xact_id, e.event_id LIMIT \(limit)
+                """, logger: logger).collect()
+        }
+        var events: [FeedEvent] = []
+        for row in rows {
+            let r = row.makeRandomAccess()
+            let xmin = try Self.xid(r["xmin"].decode(String.self))
+            let cursor = FeedCursor(xact: try Self.xid(r["xact"].decode(String.self)), eventId: try r["event_id"].decode(Int64.self))
+            guard cursor.xact < xmin else { return (events, true) }
+            events.append(try Self.decode(row, stream, cursor))
+        }
+        return (events, false)
+    }
+
+    static func decode(_ row: PostgresRow, _ stream: FeedStream, _ cursor: FeedCursor) throws -> FeedEvent {
+        let r = row.makeRandomAccess()
+        let tenantId = try r["tenant_id"].decode(String.self)
+        switch stream {
+        case .orders:
+            let portfolioId = try r["portfolio_id"].decode(String.self)
+            return FeedEvent(tenantId: tenantId, cursor: cursor, portfolioIds: [portfolioId],
+                             body: .order(try OrderStore.decodeEvent(row), portfolioId: portfolioId))
+        case .compliance:
+            let type = try r["event_type"].decode(String.self)
+            let portfolios = try r["portfolio_ids"].decode([String].self)
+            let event = ComplianceEvent(
+                eventId: cursor.eventId, eventType: ComplianceEvent.EventType(rawValue: type) ?? .breach,
+                severity: try r["severity"].decode(String?.self).flatMap(Severity.init(rawValue:)),
+                portfolioIds: portfolios, ruleId: try r["rule_id"].decode(String?.self),
+                orderId: try r["order_id"].decode(String?.self), detailsJSON: try r["details"].decode(String.self),
+                occurredAt: try r["occurred_at"].decode(Date.self), recordedAt: try r["recorded_at"].decode(Date.self))
+            return FeedEvent(tenantId: tenantId, cursor: cursor, portfolioIds: portfolios, body: .compliance(event))
+        }
+    }
+
+    static func xid(_ text: String?) throws -> UInt64 {
+        guard let text, let value = UInt64(text) else { throw OMSError(.internalError, "unreadable transaction id") }
+        return value
+    }
+}
