@@ -16,6 +16,7 @@ import Testing
 @Suite("Python client")
 struct PythonClientTests {
     static let clientDirectory = TestPostgres.packageRoot + "/clients/python"
+    static let subscriptionBuffer = 32
 
     @Test("the Python client's unittest suite passes against a live server with the demo data")
     func pythonSuite() async throws {
@@ -23,7 +24,9 @@ struct PythonClientTests {
             python3 not found: the Python client tests need Python 3.9 or later on PATH \
             (apt-get install python3), or OMS_PYTHON set to an interpreter
             """)
-        try await TestServer.with { server in
+        // A small per-subscription buffer, so the suite also sees the server end
+        // subscriptions with OVERFLOW and the client resume them.
+        try await TestServer.with(subscriptionBuffer: Self.subscriptionBuffer) { server in
             let seeded = try #require(try await DemoSeed.seedIfNeeded(database: server.db.database),
                                       "the demo tenant already existed in a fresh test database")
             var keys: [String: Any] = ["tenant_id": DemoSeed.tenantId]
@@ -41,6 +44,7 @@ struct PythonClientTests {
             environment["OMS_ADDRESS"] = "127.0.0.1:\(server.port)"
             environment["OMS_DEMO_KEYS"] = keysFile
             environment["OMS_API_KEY"] = nil
+            environment["OMS_TEST_SUBSCRIPTION_BUFFER"] = "\(Self.subscriptionBuffer)"
             environment["PYTHONPATH"] = Self.clientDirectory + "/src"
             environment["PYTHONDONTWRITEBYTECODE"] = "1"
             environment["PYTHONUNBUFFERED"] = "1"

@@ -43,6 +43,7 @@ class _Conn:
             pass
         finally:
             self.server._closed(self)
+            self.sock.close()
 
     def handle(self, request: Dict[str, Any]) -> None:
         server, method, params, request_id = self.server, request["method"], request.get("params") or {}, request["id"]

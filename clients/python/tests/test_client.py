@@ -63,7 +63,7 @@ class ValueTests(unittest.TestCase):
         order_id = self.demo.created()
         now = dt.datetime.now(dt.timezone.utc)
         orders = self.demo.pm.oms.list_orders(created_after=now - dt.timedelta(minutes=5),
-                                              created_before=dt.date.today() + dt.timedelta(days=2), limit=1000)
+                                              created_before=dt.date.today() + dt.timedelta(days=2), limit=100)
         self.assertIn(order_id, [o.order_id for o in orders])
 
     def test_none_means_not_given(self) -> None:
