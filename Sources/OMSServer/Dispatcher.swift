@@ -39,6 +39,7 @@ public struct Dispatcher: Sendable {
             let context = RequestContext(services: services, principal: principal, session: session,
                                          requestId: request.id.map(Session.key), logger: logger)
             let result = try await run(spec, params, context)
+            if spec.mutating { services.hub?.committed() }
             logger.debug("handled")
             return .success(result)
         } catch let error as RPCError {

@@ -66,7 +66,10 @@ public actor ComplianceEvaluator {
 
     private func decideLogged(tenantId: String, orderId: String) async {
         do {
-            if try await decide(tenantId: tenantId, orderId: orderId) != nil { decided += 1 }
+            if try await decide(tenantId: tenantId, orderId: orderId) != nil {
+                decided += 1
+                hub.committed()
+            }
         } catch let error as OMSError where error.code == .invalidState || error.code == .orderNotFound {
             // Another sidecar's evaluator, or a plugin, decided it first.
         } catch {

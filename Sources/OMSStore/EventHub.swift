@@ -52,7 +52,7 @@ final class EndBox: @unchecked Sendable {
 }
 
 /// One per sidecar: holds a dedicated connection that LISTENs for the
-/// `oms_events` wake-up, reads newly committed events of both streams in
+/// `oms_events` wake-up (sent by sidecars after their commits), reads newly committed events of both streams in
 /// cursor order, and fans them out to subscriptions. Reconnects with
 /// catch-up after the database restarts: the cursors live here, the events
 /// in the tables.
@@ -74,6 +74,8 @@ public actor EventHub {
     private var pending = false
     private nonisolated let wakeUps: AsyncStream<Void>
     private nonisolated let wake: AsyncStream<Void>.Continuation
+    private nonisolated let commits: AsyncStream<Void>
+    private nonisolated let commit: AsyncStream<Void>.Continuation
     /// Times the LISTEN connection was (re)established.
     public private(set) var connects = 0
     public private(set) var delivered = 0
@@ -83,6 +85,21 @@ public actor EventHub {
         self.url = url
         self.logger = logger
         (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        (commits, commit) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Called after a transaction of this sidecar that may have appended
+    /// events committed: wakes this hub at once and the other sidecars with
+    /// one NOTIFY on the listen connection. Commits that arrive while a NOTIFY
+    /// is in flight share the next one, so a busy sidecar sends far fewer
+    /// NOTIFYs than it commits. (Sending NOTIFY inside the writing
+    /// transaction serialises commits on PostgreSQL's notification lock and
+    /// multiplies serialization failures; see sql/0007.) A sidecar that dies
+    /// between commit and NOTIFY delays other sidecars' delivery until their
+    /// 500 ms timer.
+    public nonisolated func committed() {
+        wake.yield()
+        commit.yield()
     }
 
     /// Runs until cancelled: connect, LISTEN, read and fan out on every
@@ -122,8 +139,13 @@ public actor EventHub {
     }
 
     private func serve(_ connection: PostgresConnection) async throws {
-        let wake = self.wake, wakeUps = self.wakeUps
+        let wake = self.wake, wakeUps = self.wakeUps, commits = self.commits, logger = self.logger
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in commits {
+                    try await connection.query("SELECT pg_notify('oms_events', '')", logger: logger)
+                }
+            }
             group.addTask {
                 try await connection.listen(on: "oms_events") { notifications in
                     wake.yield()  // LISTEN is in place: catch up on anything committed before it
@@ -165,10 +187,13 @@ public actor EventHub {
         }
         self.pending = waiting
         if waiting {
-            // Committed events wait behind a running transaction: look again shortly.
+            // Committed events wait behind a running transaction. Its commit
+            // (if it writes events) wakes us anyway; look again shortly in
+            // case it writes none. Under steady load this is nearly always
+            // so, which is why the delay is not shorter: each look is a query.
             let wake = self.wake
             Task {
-                try? await Task.sleep(nanoseconds: 2_000_000)
+                try? await Task.sleep(nanoseconds: 10_000_000)
                 wake.yield()
             }
         }
