@@ -14,11 +14,21 @@ public struct Database: Sendable {
         self.runner = TransactionRunner(client: client, logger: logger)
     }
 
-    /// Runs one statement (SERIALIZABLE by the connection's default) and
-    /// retries it on serialization failures.
+    /// Runs one statement in its own SERIALIZABLE transaction and retries it
+    /// on serialization failures.
+    ///
+    /// The statement is wrapped in BEGIN … COMMIT on purpose, although the
+    /// connection's default isolation would make a bare statement
+    /// SERIALIZABLE too: PostgreSQL can refuse the implicit commit of a bare
+    /// statement with 40001 ("canceled on commit attempt") after the rows have
+    /// been sent, and PostgresNIO then reports an unexpected message and closes
+    /// the connection, or the rows were already handed back as a success while
+    /// the write was rolled back. Seen by the Python client's stress test as
+    /// create_order answering an order id that was never stored. With an
+    /// explicit COMMIT, that failure is the COMMIT's error and is retried.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await runner.retrying {
-            try await client.query(query, logger: logger).collect()
+        try await runner.transaction { connection in
+            try await connection.query(query, logger: self.logger).collect()
         }
     }
 }

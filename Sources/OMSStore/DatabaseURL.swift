@@ -51,7 +51,8 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Pool configuration. Every connection starts with SERIALIZABLE as its
-    /// default isolation, so a single-statement transition needs no BEGIN/COMMIT.
+    /// default isolation (statements are still wrapped in BEGIN … COMMIT; see
+    /// `Database.rows`).
     public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)

@@ -163,7 +163,7 @@ public struct OrderStore: Sendable {
             SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
             """
         return try await database.runner.retrying {
-            guard let row = try await database.client.query(query, logger: logger).collect().first else {
+            guard let row = try await database.rows(query).first else {
                 try await refusal(command, orderId: orderId, actor: actor)
             }
             let r = row.makeRandomAccess()

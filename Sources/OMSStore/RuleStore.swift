@@ -160,7 +160,7 @@ extension RuleStore {
         let rows = if let connection {
             try await connection.rows(query, logger: logger)
         } else {
-            try await database.client.query(query, logger: logger).collect()
+            try await database.rows(query)
         }
         guard let row = rows.first else { throw OMSError(.internalError, "rule write returned no row") }
         if let missing = try row.makeRandomAccess()["missing"].decode([String]?.self), let first = missing.first {
