@@ -114,10 +114,6 @@ public actor EventHub {
                 self.connection = connection
                 connects += 1
                 backoff = 100_000_000
-                if heads.isEmpty {
-                    let head = try await EventLog(connection: connection, logger: logger).head()
-                    for stream in FeedStream.allCases { heads[stream] = head }
-                }
                 try await serve(connection)
             } catch {
                 if Task.isCancelled { break }
@@ -176,6 +172,12 @@ public actor EventHub {
         let log = EventLog(connection: connection, logger: logger)
         var waiting = false
         for stream in FeedStream.allCases {
+            // A stream nobody follows is not read at all; its head is set
+            // again from the snapshot's xmin when someone subscribes.
+            guard registrations.values.contains(where: { $0.filter.stream == stream }) else {
+                heads[stream] = nil
+                continue
+            }
             while let head = heads[stream] {
                 let (events, pending) = try await log.read(stream, after: head)
                 waiting = waiting || pending
@@ -231,6 +233,12 @@ public actor EventHub {
         -> FeedSubscription
     {
         let connection = try await ready()
+        let log = EventLog(connection: connection, logger: logger)
+        if heads[filter.stream] == nil {
+            // Nobody followed the stream: every event below the xmin is past,
+            // every later one is still to come.
+            heads[filter.stream] = try await log.head()
+        }
         nextId += 1
         let id = nextId
         let (events, continuation) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingOldest(capacity))
@@ -244,7 +252,6 @@ public actor EventHub {
                                              continuation: continuation, end: endBox)
             return subscription
         }
-        let log = EventLog(connection: connection, logger: logger)
         guard let tenantId = filter.tenantId,
               let start = try await log.cursor(of: afterEventId, in: filter.stream, tenantId: tenantId)
         else {
@@ -255,7 +262,13 @@ public actor EventHub {
                                          end: endBox)
         // Catch up from the tables to the hub's position; while a read is
         // out, the hub may move on, so read again until it has not.
-        while let registration = registrations[id], let head = heads[filter.stream], !registration.attached {
+        while let registration = registrations[id], !registration.attached {
+            guard let head = heads[filter.stream] else {
+                // A poll while this subscription was being set up found the
+                // stream unfollowed and dropped its head: take it again.
+                heads[filter.stream] = try await log.head()
+                continue
+            }
             if registration.cursor >= head {
                 registrations[id]?.attached = true
                 break
@@ -284,7 +297,7 @@ public actor EventHub {
 
     private func ready() async throws -> PostgresConnection {
         for _ in 0..<100 {
-            if let connection, !heads.isEmpty { return connection }
+            if let connection { return connection }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw OMSError(.unavailable, "the event listener is not connected to the database")

@@ -85,9 +85,10 @@ struct EventLog {
             rows = try await connection.query("""
                 SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, o.portfolio_id, e.order_id, e.sequence,
                     e.command, e.from_state, e.to_state, e.actor_id, e.actor_role, e.payload::text AS payload,
-                    e.occurred_at, e.recorded_at, pg_snapshot_xmin(pg_current_snapshot())::text AS xmin
+                    e.occurred_at, e.recorded_at
                 FROM order_events e JOIN orders o ON o.tenant_id = e.tenant_id AND o.order_id = e.order_id
                 WHERE (e.xact_id, e.event_id) > (\(x)::xid8, \(id))
+                  AND e.xact_id < pg_snapshot_xmin(pg_current_snapshot())
                   AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
                   AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
                 ORDER BY e.xact_id, e.event_id LIMIT \(limit)
@@ -95,10 +96,10 @@ struct EventLog {
         case .compliance:
             rows = try await connection.query("""
                 SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, e.event_type, e.severity, e.portfolio_ids,
-                    e.rule_id, e.order_id, e.details::text AS details, e.occurred_at, e.recorded_at,
-                    pg_snapshot_xmin(pg_current_snapshot())::text AS xmin
+                    e.rule_id, e.order_id, e.details::text AS details, e.occurred_at, e.recorded_at
                 FROM compliance_events e
                 WHERE (e.xact_id, e.event_id) > (\(x)::xid8, \(id))
+                  AND e.xact_id < pg_snapshot_xmin(pg_current_snapshot())
                   AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
                   AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
                 ORDER BY e.xact_id, e.event_id LIMIT \(limit)
@@ -107,12 +108,18 @@ struct EventLog {
         var events: [FeedEvent] = []
         for row in rows {
             let r = row.makeRandomAccess()
-            let xmin = try Self.xid(r["xmin"].decode(String.self))
             let cursor = FeedCursor(xact: try Self.xid(r["xact"].decode(String.self)), eventId: try r["event_id"].decode(Int64.self))
-            guard cursor.xact < xmin else { return (events, true) }
             events.append(try Self.decode(row, stream, cursor))
         }
-        return (events, false)
+        // Committed events not yet safe wait behind a running transaction.
+        guard events.count < limit, tenantId == nil else { return (events, false) }
+        let after = events.last?.cursor ?? cursor
+        let waiting = try await connection.query("""
+            SELECT EXISTS (SELECT 1 FROM \(unescaped: stream.rawValue)
+                WHERE (xact_id, event_id) > (\(String(after.xact))::xid8, \(after.eventId))
+                  AND xact_id >= pg_snapshot_xmin(pg_current_snapshot()))
+            """, logger: logger).collect()
+        return (events, try waiting.first?.decode(Bool.self) ?? false)
     }
 
     static func decode(_ row: PostgresRow, _ stream: FeedStream, _ cursor: FeedCursor) throws -> FeedEvent {

@@ -24,3 +24,27 @@ struct TimestampTests {
         }
     }
 }
+
+@Suite("Timestamp arithmetic")
+struct TimestampArithmeticTests {
+    @Test("format and parse agree with Foundation's calendar across centuries, leap days and negative epochs")
+    func agreesWithCalendar() throws {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let seconds = Int.random(in: -2_208_988_800...4_102_444_800, using: &rng)  // 1900 … 2100
+            let micros = Int.random(in: 0..<1_000_000, using: &rng)
+            let date = Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+            let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(seconds)))
+            let expected = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+                + (micros == 0 ? "Z" : String(format: ".%06dZ", micros))
+            #expect(Timestamp.format(date) == expected)
+            #expect(Timestamp.parse(expected).map(Timestamp.format) == expected)
+        }
+        #expect(Timestamp.parse("2024-02-29T00:00:00Z") != nil)
+        #expect(Timestamp.parse("2023-02-29T00:00:00Z") == nil)
+        #expect(Timestamp.parse("2100-02-29") == nil)
+        #expect(Timestamp.parse("2000-02-29").map(Timestamp.format) == "2000-02-29T00:00:00Z")
+    }
+}
