@@ -41,6 +41,15 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         return copy
     }
 
+    /// The URL itself, password included (for handing to another process).
+    public var urlString: String {
+        func encoded(_ text: String) -> String {
+            text.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@/"))) ?? text
+        }
+        let credentials = encoded(username) + (password.map { ":" + encoded($0) } ?? "")
+        return "postgres://\(credentials)@\(host):\(port)/\(database)"
+    }
+
     /// The URL with any password hidden, for logs.
     public var description: String {
         "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
