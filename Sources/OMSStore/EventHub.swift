@@ -72,10 +72,10 @@ public actor EventHub {
     private var registrations: [Int: Registration] = [:]
     private var nextId = 0
     private var pending = false
-    private nonisolated let wakeUps: AsyncStream<Void>
-    private nonisolated let wake: AsyncStream<Void>.Continuation
-    private nonisolated let commits: AsyncStream<Void>
-    private nonisolated let commit: AsyncStream<Void>.Continuation
+    /// Wake-ups of the fan-out and pending NOTIFYs; each connection session
+    /// takes fresh streams (a cancelled AsyncStream consumer ends its stream).
+    private nonisolated let wake = Signal()
+    private nonisolated let commit = Signal()
     /// Times the LISTEN connection was (re)established.
     public private(set) var connects = 0
     public private(set) var delivered = 0
@@ -84,8 +84,6 @@ public actor EventHub {
     public init(url: DatabaseURL, logger: Logger) {
         self.url = url
         self.logger = logger
-        (wakeUps, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        (commits, commit) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Called after a transaction of this sidecar that may have appended
@@ -98,8 +96,8 @@ public actor EventHub {
     /// between commit and NOTIFY delays other sidecars' delivery until their
     /// 500 ms timer.
     public nonisolated func committed() {
-        wake.yield()
-        commit.yield()
+        wake.fire()
+        commit.fire()
     }
 
     /// Runs until cancelled: connect, LISTEN, read and fan out on every
@@ -135,7 +133,8 @@ public actor EventHub {
     }
 
     private func serve(_ connection: PostgresConnection) async throws {
-        let wake = self.wake, wakeUps = self.wakeUps, commits = self.commits, logger = self.logger
+        let wake = self.wake, logger = self.logger
+        let wakeUps = wake.makeStream(), commits = commit.makeStream()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in commits {
@@ -144,8 +143,8 @@ public actor EventHub {
             }
             group.addTask {
                 try await connection.listen(on: "oms_events") { notifications in
-                    wake.yield()  // LISTEN is in place: catch up on anything committed before it
-                    for try await _ in notifications { wake.yield() }
+                    wake.fire()  // LISTEN is in place: catch up on anything committed before it
+                    for try await _ in notifications { wake.fire() }
                 }
                 throw OMSError(.unavailable, "LISTEN ended")
             }
@@ -153,7 +152,7 @@ public actor EventHub {
                 // A safety net: a wake-up is never lost for longer than this.
                 while !Task.isCancelled {
                     try await Task.sleep(nanoseconds: 500_000_000)
-                    wake.yield()
+                    wake.fire()
                 }
             }
             group.addTask { [weak self] in
@@ -162,8 +161,15 @@ public actor EventHub {
                     try await self.poll(connection)
                 }
             }
-            try await group.next()
-            group.cancelAll()
+            do {
+                try await group.next()
+            } catch {
+                // Closing ends the LISTEN sequence, so every task of the group finishes.
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+            throw OMSError(.unavailable, "the event listener stopped")
         }
     }
 
@@ -196,7 +202,7 @@ public actor EventHub {
             let wake = self.wake
             Task {
                 try? await Task.sleep(nanoseconds: 10_000_000)
-                wake.yield()
+                wake.fire()
             }
         }
     }
@@ -301,5 +307,26 @@ public actor EventHub {
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         throw OMSError(.unavailable, "the event listener is not connected to the database")
+    }
+}
+
+/// A coalescing wake-up: fires into the current stream, at most one pending.
+final class Signal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: AsyncStream<Void>.Continuation?
+
+    func fire() {
+        _ = lock.withLock { continuation }?.yield()
+    }
+
+    /// A new stream that receives the following fires; the previous one finishes.
+    func makeStream() -> AsyncStream<Void> {
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let previous = lock.withLock { () -> AsyncStream<Void>.Continuation? in
+            defer { self.continuation = continuation }
+            return self.continuation
+        }
+        previous?.finish()
+        return stream
     }
 }

@@ -293,4 +293,34 @@ struct SubscriptionTests {
             }
         }
     }
+
+    @Test("when the listen connection is cut, the hub reconnects and the subscriber gets every event, once")
+    func reconnectCatchesUp() async throws {
+        try await TestServer.with { server in
+            try await server.withClients { c in
+                let inbox = Inbox(c.ops)
+                _ = try await c.ops.call("oms.subscribe_orders")
+                let first = try await c.pm.createOrder()
+                let seenFirst = await inbox.wait { await $0.events("oms.order_event").count >= 1 }
+                #expect(seenFirst)
+                // Cut this database's listen connection, as a database restart would.
+                let cut = try await server.db.database.client.query("""
+                    SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
+                    WHERE datname = \(server.db.name) AND application_name = 'oms-listen'
+                    """).collect().first?.decode(Int.self)
+                #expect(cut == 1)
+                var created = [first]
+                for _ in 0..<5 { created.append(try await c.pm.createOrder()) }
+                let all = await inbox.wait(seconds: 15) { await $0.events("oms.order_event").count >= 6 }
+                #expect(all)
+                try await Task.sleep(nanoseconds: 300_000_000)
+                let events = await inbox.events("oms.order_event")
+                #expect(events.compactMap { $0["order_id"]?.stringValue } == created)
+                let active = try await server.db.database.client.query("""
+                    SELECT count(*)::int FROM pg_stat_activity WHERE datname = \(server.db.name) AND application_name = 'oms-listen'
+                    """).collect().first?.decode(Int.self)
+                #expect(active == 1, "the hub did not reconnect")
+            }
+        }
+    }
 }
