@@ -20,7 +20,8 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Server host:port.") var address: String = "127.0.0.1:9191"
     @Option(name: .customLong("admin-key"), help: "Admin API key of the bench tenant (env OMS_API_KEY).")
     var adminKey: String?
-    @Option(name: .customLong("database-url"), help: "Same database, for the pgbench baseline (omit to skip it).")
+    @Option(name: .customLong("database-url"),
+            help: "Same database: counts rolled-back transactions, and runs the pgbench baseline after fills (omit to skip both).")
     var databaseURL: String?
     @Option(name: .customLong("server-pid"), help: "oms serve's pid, to report its CPU seconds.")
     var serverPid: Int32?
@@ -30,6 +31,8 @@ struct BenchCommand: AsyncParsableCommand {
             throw ValidationError("pass --admin-key (an Admin key of the bench tenant)")
         }
         let setup = try await BenchSetup.prepare(address: address, adminKey: key, clients: clients)
+        let aborts = try databaseURL.map(AbortCounter.init)
+        let before = try await aborts?.sample()
         let cpuBefore = CPUTime.sample(serverPid: serverPid)
         let result: BenchResult
         switch workload {
@@ -40,7 +43,15 @@ struct BenchCommand: AsyncParsableCommand {
         }
         let cpu = CPUTime.sample(serverPid: serverPid) - cpuBefore
         result.print(workload: workload.rawValue, clients: clients, cpu: cpu, serverPid: serverPid)
-        if let databaseURL {
+        if let aborts, let before {
+            // Backends report statistics when idle; give the last ones a moment.
+            try await Task.sleep(nanoseconds: 1_500_000_000)
+            let after = try await aborts.sample()
+            let rolledBack = after.rollbacks - before.rollbacks
+            Swift.print(String(format: "  rolled-back transactions (retries): %lld, %.2f per command",
+                               rolledBack, Double(rolledBack) / Double(max(result.commands, 1))))
+        }
+        if let databaseURL, workload == .fills {
             let baseline = try PgBenchBaseline(databaseURL: databaseURL, tenantId: setup.tenantId, clients: clients,
                                                duration: duration, orders: max(orders, clients))
             let naive = try baseline.run(workload: workload)
