@@ -117,9 +117,7 @@ public actor EventHub {
                 if Task.isCancelled { break }
                 logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
             }
-            let old = connection
-            connection = nil
-            try? await old?.close()
+            connection = nil  // serve() has closed it
             try? await Task.sleep(nanoseconds: backoff)
             backoff = min(backoff * 2, 2_000_000_000)
         }
@@ -128,49 +126,67 @@ public actor EventHub {
             registration.continuation.finish()
             registrations[id] = nil
         }
-        try? await connection?.close()
+        if let connection { Task { try? await connection.close() } }
         connection = nil
     }
 
+    /// Runs one connection session until any of its loops ends or fails.
+    /// The loops are unstructured tasks that are cancelled, not awaited, when
+    /// the session ends: a LISTEN sequence or query on a dropped connection
+    /// that never finishes must not keep the hub from reconnecting (a test
+    /// that terminates the listen backend hung once in three full-suite runs
+    /// while the loops were awaited).
     private func serve(_ connection: PostgresConnection) async throws {
         let wake = self.wake, logger = self.logger
         let wakeUps = wake.makeStream(), commits = commit.makeStream()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
+        let (ended, end) = AsyncStream.makeStream(of: (any Error).self, bufferingPolicy: .bufferingOldest(1))
+        func loop(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
+            Task {
+                do {
+                    try await body()
+                    end.yield(OMSError(.unavailable, "the event listener stopped"))
+                } catch {
+                    end.yield(error)
+                }
+            }
+        }
+        let loops = [
+            loop {
                 for await _ in commits {
                     try await connection.query("SELECT pg_notify('oms_events', '')", logger: logger)
                 }
-            }
-            group.addTask {
+            },
+            loop {
                 try await connection.listen(on: "oms_events") { notifications in
                     wake.fire()  // LISTEN is in place: catch up on anything committed before it
                     for try await _ in notifications { wake.fire() }
                 }
-                throw OMSError(.unavailable, "LISTEN ended")
-            }
-            group.addTask {
+            },
+            loop {
                 // A safety net: a wake-up is never lost for longer than this.
                 while !Task.isCancelled {
                     try await Task.sleep(nanoseconds: 500_000_000)
                     wake.fire()
                 }
-            }
-            group.addTask { [weak self] in
+            },
+            loop { [weak self] in
                 for await _ in wakeUps {
                     guard let self else { return }
                     try await self.poll(connection)
                 }
-            }
-            do {
-                try await group.next()
-            } catch {
-                // Closing ends the LISTEN sequence, so every task of the group finishes.
-                try? await connection.close()
-                throw error
-            }
-            try? await connection.close()
-            throw OMSError(.unavailable, "the event listener stopped")
+            },
+        ]
+        let first = await withTaskCancellationHandler {
+            var iterator = ended.makeAsyncIterator()
+            return await iterator.next()
+        } onCancel: {
+            end.yield(CancellationError())
         }
+        for task in loops { task.cancel() }
+        wake.finish()
+        commit.finish()
+        Task { try? await connection.close() }
+        throw first ?? CancellationError()
     }
 
     /// Reads everything newly safe in both streams and hands it out.
@@ -317,6 +333,11 @@ final class Signal: @unchecked Sendable {
 
     func fire() {
         _ = lock.withLock { continuation }?.yield()
+    }
+
+    /// Finishes the current stream (its consumer's loop ends).
+    func finish() {
+        lock.withLock { continuation }?.finish()
     }
 
     /// A new stream that receives the following fires; the previous one finishes.
