@@ -51,7 +51,6 @@ public final class Session: Sendable {
     /// How a request id keys `afterAnswer`.
     static func key(_ id: RPCID) -> String { id.json.serializedString }
 
-    var subscriptionCount: Int { feeds.withLockedValue { $0.subscriptions.count } }
 
     /// Runs `action` right after the answer to `requestId` is written (at once
     /// for a notification), so a subscription's events follow its answer.

@@ -71,15 +71,10 @@ public actor EventHub {
     private var heads: [FeedStream: FeedCursor] = [:]
     private var registrations: [Int: Registration] = [:]
     private var nextId = 0
-    private var pending = false
     /// Wake-ups of the fan-out and pending NOTIFYs; each connection session
     /// takes fresh streams (a cancelled AsyncStream consumer ends its stream).
     private nonisolated let wake = Signal()
     private nonisolated let commit = Signal()
-    /// Times the LISTEN connection was (re)established.
-    public private(set) var connects = 0
-    public private(set) var delivered = 0
-    public private(set) var dropped = 0
 
     public init(url: DatabaseURL, logger: Logger) {
         self.url = url
@@ -110,7 +105,6 @@ public actor EventHub {
                 let connection = try await PostgresConnection.connect(
                     configuration: url.listenConfiguration(), id: 1, logger: logger)
                 self.connection = connection
-                connects += 1
                 backoff = 100_000_000
                 try await serve(connection)
             } catch {
@@ -209,7 +203,6 @@ public actor EventHub {
                 if pending || events.count < EventLog.batch { break }
             }
         }
-        self.pending = waiting
         if waiting {
             // Committed events wait behind a running transaction. Its commit
             // (if it writes events) wakes us anyway; look again shortly in
@@ -236,9 +229,7 @@ public actor EventHub {
         switch registration.continuation.yield(event) {
         case .enqueued:
             registrations[id]?.cursor = event.cursor
-            delivered += 1
         case .dropped, .terminated:
-            dropped += 1
             end(id, .overflow)
         @unknown default:
             end(id, .overflow)
@@ -314,8 +305,6 @@ public actor EventHub {
         registration.continuation.finish()
     }
 
-    /// Subscriptions open on this sidecar.
-    public var subscriptionCount: Int { registrations.count }
 
     private func ready() async throws -> PostgresConnection {
         for _ in 0..<100 {
