@@ -17,6 +17,8 @@ struct ConnectionHandler: Sendable {
         var logger = self.logger
         logger[metadataKey: "connection"] = "\(id)"
         logger.debug("connection opened")
+        dispatcher.metrics.connections.increment()
+        defer { dispatcher.metrics.connections.decrement() }
         let channel = connection.channel
         do {
             try await connection.executeThenClose { inbound, outbound in
@@ -87,6 +89,7 @@ struct ConnectionHandler: Sendable {
     private func answer(_ item: Result<RPCRequest, RPCFailure>, session: Session) async -> [UInt8]? {
         switch item {
         case .failure(let failure):
+            dispatcher.metrics.record(method: "", error: failure.error, duration: .zero)
             return RPCCodec.encodeError(id: failure.id, error: failure.error)
         case .success(let request):
             return await answer(request, session: session)

@@ -10,15 +10,32 @@ public struct Dispatcher: Sendable {
     public let catalogue: Catalogue
     public let services: Services
     public let logger: Logger
+    /// Where requests, errors and latencies are counted.
+    public let metrics: ServerMetrics
 
-    public init(catalogue: Catalogue = .standard, services: Services, logger: Logger) {
+    public init(catalogue: Catalogue = .standard, services: Services, logger: Logger,
+                metrics: ServerMetrics = ServerMetrics()) {
         self.catalogue = catalogue
         self.services = services
         self.logger = logger
+        self.metrics = metrics
     }
 
-    /// Answers one request (the caller drops the answer of a notification).
+    /// Answers one request (the caller drops the answer of a notification),
+    /// counted in the metrics with its outcome and latency.
     public func handle(_ request: RPCRequest, session: Session) async -> Result<JSON, RPCError> {
+        metrics.inFlight.increment()
+        let clock = ContinuousClock(), started = clock.now
+        let result = await dispatch(request, session: session)
+        metrics.inFlight.decrement()
+        switch result {
+        case .success: metrics.record(method: request.method, error: nil, duration: clock.now - started)
+        case .failure(let error): metrics.record(method: request.method, error: error, duration: clock.now - started)
+        }
+        return result
+    }
+
+    private func dispatch(_ request: RPCRequest, session: Session) async -> Result<JSON, RPCError> {
         var logger = self.logger
         logger[metadataKey: "request_id"] = "\(session.connectionId):\(request.id.map { "\($0.json.serializedString)" } ?? "-")"
         logger[metadataKey: "method"] = "\(request.method)"

@@ -9,10 +9,13 @@ public struct Database: Sendable {
     public let runner: TransactionRunner
     public var logger: Logger { runner.logger }
 
-    public init(client: PostgresClient, logger: Logger) {
+    public init(client: PostgresClient, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
         self.client = client
-        self.runner = TransactionRunner(client: client, logger: logger)
+        self.runner = TransactionRunner(client: client, logger: logger, metrics: metrics)
     }
+
+    /// Where the store counts retries, pool use and events.
+    public var metrics: StoreMetrics { runner.metrics }
 
     /// Runs one statement in its own SERIALIZABLE transaction and retries it
     /// on serialization failures.

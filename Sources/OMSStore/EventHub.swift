@@ -75,11 +75,17 @@ public actor EventHub {
     /// takes fresh streams (a cancelled AsyncStream consumer ends its stream).
     private nonisolated let wake = Signal()
     private nonisolated let commit = Signal()
+    private nonisolated let listening = Flag()
+    private nonisolated let metrics: StoreMetrics
 
-    public init(url: DatabaseURL, logger: Logger) {
+    public init(url: DatabaseURL, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
         self.url = url
         self.logger = logger
+        self.metrics = metrics
     }
+
+    /// Whether LISTEN is in place on a live connection right now (readiness).
+    public nonisolated var isListening: Bool { listening.value }
 
     /// Called after a transaction of this sidecar that may have appended
     /// events committed: wakes this hub at once and the other sidecars with
@@ -108,7 +114,10 @@ public actor EventHub {
                 backoff = 100_000_000
                 try await serve(connection)
             } catch {
+                listening.set(false)
+                metrics.listenConnected.set(0)
                 if Task.isCancelled { break }
+                metrics.listenReconnects.increment()
                 logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
             }
             connection = nil  // serve() has closed it
@@ -120,6 +129,7 @@ public actor EventHub {
             registration.continuation.finish()
             registrations[id] = nil
         }
+        metrics.subscriptions.set(0)
         if let connection { Task { try? await connection.close() } }
         connection = nil
     }
@@ -131,7 +141,7 @@ public actor EventHub {
     /// that terminates the listen backend hung once in three full-suite runs
     /// while the loops were awaited).
     private func serve(_ connection: PostgresConnection) async throws {
-        let wake = self.wake, logger = self.logger
+        let wake = self.wake, logger = self.logger, listening = self.listening, metrics = self.metrics
         let wakeUps = wake.makeStream(), commits = commit.makeStream()
         let (ended, end) = AsyncStream.makeStream(of: (any Error).self, bufferingPolicy: .bufferingOldest(1))
         func loop(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
@@ -152,6 +162,8 @@ public actor EventHub {
             },
             loop {
                 try await connection.listen(on: "oms_events") { notifications in
+                    listening.set(true)
+                    metrics.listenConnected.set(1)
                     wake.fire()  // LISTEN is in place: catch up on anything committed before it
                     for try await _ in notifications { wake.fire() }
                 }
@@ -176,6 +188,8 @@ public actor EventHub {
         } onCancel: {
             end.yield(CancellationError())
         }
+        listening.set(false)
+        metrics.listenConnected.set(0)
         for task in loops { task.cancel() }
         wake.finish()
         commit.finish()
@@ -228,10 +242,13 @@ public actor EventHub {
     private func send(_ event: FeedEvent, to id: Int, _ registration: Registration) {
         switch registration.continuation.yield(event) {
         case .enqueued:
+            metrics.eventsDelivered.increment()
             registrations[id]?.cursor = event.cursor
         case .dropped, .terminated:
+            metrics.eventsDropped.increment()
             end(id, .overflow)
         @unknown default:
+            metrics.eventsDropped.increment()
             end(id, .overflow)
         }
     }
@@ -263,6 +280,7 @@ public actor EventHub {
         guard let afterEventId else {
             registrations[id] = Registration(filter: filter, cursor: heads[filter.stream]!, attached: true,
                                              continuation: continuation, end: endBox)
+            metrics.subscriptions.set(registrations.count)
             return subscription
         }
         guard let tenantId = filter.tenantId,
@@ -273,6 +291,7 @@ public actor EventHub {
         }
         registrations[id] = Registration(filter: filter, cursor: start, attached: false, continuation: continuation,
                                          end: endBox)
+        metrics.subscriptions.set(registrations.count)
         // Catch up from the tables to the hub's position; while a read is
         // out, the hub may move on, so read again until it has not.
         while let registration = registrations[id], !registration.attached {
@@ -301,6 +320,7 @@ public actor EventHub {
     /// Ends a subscription; its stream finishes after what it holds.
     public func end(_ id: Int, _ reason: FeedSubscription.End) {
         guard let registration = registrations.removeValue(forKey: id) else { return }
+        metrics.subscriptions.set(registrations.count)
         registration.end.set(reason)
         registration.continuation.finish()
     }
@@ -313,6 +333,14 @@ public actor EventHub {
         }
         throw OMSError(.unavailable, "the event listener is not connected to the database")
     }
+}
+
+/// A boolean shared with the hub's connection loops.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored = false
+    var value: Bool { lock.withLock { stored } }
+    func set(_ value: Bool) { lock.withLock { stored = value } }
 }
 
 /// A coalescing wake-up: fires into the current stream, at most one pending.

@@ -11,6 +11,14 @@ public struct Migrator: Sendable {
     /// The advisory lock key all OMS processes agree on ("oms-migr").
     static let lockKey: Int64 = 0x6F6D_732D_6D69_6772
 
+    /// What `migrate` reports as it goes, so a terminal shows each migration.
+    public enum Progress: Sendable {
+        /// About to apply this migration.
+        case applying(String)
+        /// Applied and committed, in this time.
+        case applied(String, Duration)
+    }
+
     public var migrations: [(name: String, sql: String)]
     public var logger: Logger
 
@@ -23,7 +31,7 @@ public struct Migrator: Sendable {
     /// migration whose text has changed is refused.
     @discardableResult
     public func migrate(
-        on connection: PostgresConnection, progress: @Sendable (String) -> Void = { _ in }
+        on connection: PostgresConnection, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> [String] {
         try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
         do {
@@ -38,11 +46,11 @@ public struct Migrator: Sendable {
 
     /// Applies the migrations using a connection leased from a pool.
     @discardableResult
-    public func migrate(client: PostgresClient, progress: @Sendable (String) -> Void = { _ in }) async throws -> [String] {
+    public func migrate(client: PostgresClient, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> [String] {
         try await client.withConnection { try await migrate(on: $0, progress: progress) }
     }
 
-    private func apply(on connection: PostgresConnection, progress: @Sendable (String) -> Void) async throws -> [String] {
+    private func apply(on connection: PostgresConnection, progress: @Sendable (Progress) -> Void) async throws -> [String] {
         try await connection.query("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
@@ -63,6 +71,8 @@ public struct Migrator: Sendable {
                 }
                 continue
             }
+            progress(.applying(migration.name))
+            let clock = ContinuousClock(), started = clock.now
             try await connection.query("BEGIN", logger: logger)
             do {
                 for statement in SQLScript.statements(migration.sql) {
@@ -76,8 +86,8 @@ public struct Migrator: Sendable {
                 _ = try? await connection.query("ROLLBACK", logger: logger)
                 throw error
             }
-            logger.info("applied migration", metadata: ["migration": "\(migration.name)"])
-            progress(migration.name)
+            logger.debug("applied migration", metadata: ["migration": "\(migration.name)"])
+            progress(.applied(migration.name, clock.now - started))
             appliedNow.append(migration.name)
         }
         return appliedNow

@@ -18,11 +18,14 @@ public struct TransactionRunner: Sendable {
     public var logger: Logger
     /// Attempts in all, the first included.
     public var maxAttempts: Int
+    /// Where retries and pool use are counted.
+    public var metrics: StoreMetrics
 
-    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 100) {
+    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 100, metrics: StoreMetrics = StoreMetrics()) {
         self.client = client
         self.logger = logger
         self.maxAttempts = maxAttempts
+        self.metrics = metrics
     }
 
     /// Runs `body` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT` on one
@@ -33,7 +36,7 @@ public struct TransactionRunner: Sendable {
         readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await retrying {
-            try await client.withConnection { connection in
+            try await leased { connection in
                 try await connection.query(
                     readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
                     logger: logger)
@@ -50,6 +53,17 @@ public struct TransactionRunner: Sendable {
         }
     }
 
+    /// Runs `body` with a connection leased from the pool, counted as waiting
+    /// until the pool hands one over and as in use while `body` holds it.
+    public func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await metrics.leasing { leased in
+            try await client.withConnection { connection in
+                leased()
+                return try await body(connection)
+            }
+        }
+    }
+
     /// Runs `body` again while it fails with a retryable SQLSTATE.
     public func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         var attempt = 1
@@ -61,6 +75,7 @@ public struct TransactionRunner: Sendable {
                 let delay = UInt64.random(in: 100...UInt64(ceiling))  // full jitter de-synchronises retriers
                 logger.debug("retrying transaction", metadata: [
                     "attempt": "\(attempt)", "sqlstate": "\(Self.sqlState(error) ?? "-")"])
+                metrics.retried(sqlState: Self.sqlState(error))
                 attempt += 1
                 try await Task.sleep(nanoseconds: delay * 1_000)
             }

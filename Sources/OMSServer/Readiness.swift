@@ -1,0 +1,90 @@
+import Logging
+import OMSStore
+import PostgresNIO
+
+/// Whether a sidecar can serve: the database answers, every bundled
+/// migration is applied, and the event hub's LISTEN is in place.
+public struct ReadinessProbe: Sendable {
+    public let database: Database
+    /// nil: the sidecar serves no subscriptions, so LISTEN is not checked.
+    public let hub: EventHub?
+    /// How long the database may take to answer before it counts as unreachable.
+    public var timeout: Duration
+
+    public init(database: Database, hub: EventHub?, timeout: Duration = .seconds(2)) {
+        self.database = database
+        self.hub = hub
+        self.timeout = timeout
+    }
+
+    /// Runs every check; never throws (a failure is a failed check).
+    public func check() async -> ReadinessReport {
+        var checks: [ReadinessReport.Check] = []
+        do {
+            let applied = try await withTimeout(timeout) { [database] in
+                try await database.runner.leased { connection in
+                    let rows = try await connection.query("SELECT name FROM schema_migrations", logger: database.logger)
+                    var names: [String] = []
+                    for try await name in rows.decode(String.self) { names.append(name) }
+                    return names
+                }
+            }
+            checks.append(.init(name: "database", ok: true, detail: "reachable"))
+            let missing = BundledMigrations.all.map(\.name).filter { !Set(applied).contains($0) }
+            checks.append(.init(name: "migrations", ok: missing.isEmpty,
+                                detail: missing.isEmpty ? "\(applied.count) applied"
+                                                        : "missing \(missing.joined(separator: ", "))"))
+        } catch {
+            let detail = error is ProbeTimeout ? "no answer within \(timeout)" : Self.describe(error)
+            checks.append(.init(name: "database", ok: false, detail: detail))
+            checks.append(.init(name: "migrations", ok: false, detail: "unknown (database unreachable)"))
+        }
+        if let hub {
+            let listening = hub.isListening
+            checks.append(.init(name: "listen", ok: listening, detail: listening ? "connected" : "not connected"))
+        }
+        return ReadinessReport(checks: checks)
+    }
+
+    /// A short reason that is safe for a probe's body; the log has the rest.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// The answer of `/readyz`: each check with a one-line reason.
+public struct ReadinessReport: Sendable {
+    public struct Check: Sendable {
+        public var name: String
+        public var ok: Bool
+        public var detail: String
+    }
+
+    public var checks: [Check]
+    public var ready: Bool { checks.allSatisfy(\.ok) }
+
+    /// `ready` or `not ready`, then one `name ok|failing: detail` line per check.
+    public var text: String {
+        ([ready ? "ready" : "not ready"] + checks.map { "\($0.name) \($0.ok ? "ok" : "failing"): \($0.detail)" })
+            .joined(separator: "\n") + "\n"
+    }
+}
+
+struct ProbeTimeout: Error {}
+
+/// Runs `body`, giving up with `ProbeTimeout` after `limit` (the body is cancelled).
+func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            throw ProbeTimeout()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
+}

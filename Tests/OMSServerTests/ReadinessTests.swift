@@ -1,0 +1,83 @@
+import EmbeddedPostgres
+import Foundation
+import Logging
+import OMSServer
+import OMSStore
+import OMSTesting
+import PostgresNIO
+import Prometheus
+import Testing
+
+/// Readiness follows the database: a private cluster (not the shared test
+/// server) is stopped under a running sidecar and started again.
+@Suite("Readiness")
+struct ReadinessTests {
+    /// Runs blocking cluster work (initdb, pg_ctl) off the test's thread pool.
+    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    /// Polls /readyz until its status is `status`; returns the last answer.
+    static func awaitReadiness(_ status: Int, port: Int, within seconds: Double) async throws -> (status: Int, body: String) {
+        let deadline = Date().addingTimeInterval(seconds)
+        var answer = try await httpGet(port: port, "/readyz")
+        while answer.status != status, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            answer = try await httpGet(port: port, "/readyz")
+        }
+        return answer
+    }
+
+    @Test("/readyz turns 503 when the database goes away and 200 again when it returns; /healthz stays 200")
+    func readinessFollowsTheDatabase() async throws {
+        let directory = NSTemporaryDirectory() + "oms-ready-\(UUID().uuidString.prefix(8))"
+        EmbeddedPostgres.stopOnExit()
+        let first = try await Self.blocking { try EmbeddedPostgres(dataDirectory: directory, durable: false).start() }
+        // Restarts must come back on the same port: the sidecar's URL names it.
+        let cluster = EmbeddedPostgres(dataDirectory: directory, port: first.port, durable: false)
+        defer {
+            try? cluster.stop()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        let url = try DatabaseURL(first.url)
+        let logger = Logger(label: "oms.test.ready", factory: { _ in SwiftLogNoOpLogHandler() })
+        let registry = PrometheusCollectorRegistry()
+        let metrics = StoreMetrics(factory: OpsServer.metricsFactory(registry: registry), poolSize: 4)
+        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+        let database = Database(client: client, logger: logger, metrics: metrics)
+        let hub = EventHub(url: url, logger: logger, metrics: metrics)
+        let ops = try await OpsServer.bind(host: "127.0.0.1", port: 0, registry: registry,
+                                           readiness: ReadinessProbe(database: database, hub: hub, timeout: .seconds(1)),
+                                           logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            group.addTask { await hub.run() }
+            group.addTask { try await ops.run() }
+            defer { group.cancelAll() }
+            try await Migrator(logger: logger).migrate(client: client)
+
+            let up = try await Self.awaitReadiness(200, port: ops.port, within: 15)
+            #expect(up.status == 200, "\(up.body)")
+
+            try await Self.blocking { try cluster.stop() }
+            let clock = ContinuousClock(), stopped = clock.now
+            let down = try await Self.awaitReadiness(503, port: ops.port, within: 20)
+            #expect(down.status == 503, "\(down.body)")
+            #expect(down.body.contains("database failing"))
+            #expect(down.body.contains("listen failing"))
+            print("readiness turned 503 \(clock.now - stopped) after the database stopped")
+            #expect(try await httpGet(port: ops.port, "/healthz").status == 200)
+
+            _ = try await Self.blocking { try cluster.start() }
+            let restarted = clock.now
+            let back = try await Self.awaitReadiness(200, port: ops.port, within: 30)
+            #expect(back.status == 200, "\(back.body)")
+            print("readiness turned 200 \(clock.now - restarted) after the database restarted")
+            let scrape = Scrape(try await httpGet(port: ops.port, "/metrics").body)
+            #expect(scrape.value("oms_listen_reconnects_total") >= 1)
+            #expect(scrape.value("oms_listen_connected") == 1)
+        }
+    }
+}
