@@ -61,12 +61,19 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// Pool configuration. Every connection starts with SERIALIZABLE as its
     /// default isolation (statements are still wrapped in BEGIN … COMMIT; see
-    /// `Database.rows`).
+    /// `Database.rows`), and with sequential scans priced out: under
+    /// SERIALIZABLE a sequential scan takes a predicate lock on the whole
+    /// table, so one command's scan conflicts with every other command's
+    /// write there. The planner picks them for small tables (a new tenant,
+    /// a fresh database): the kernel's fill statements on 64 orders ran at
+    /// 300 transactions/s with 13% failing after 10 tries with them, 1,134
+    /// with none failing without them (pgbench, 8 clients; docs/performance.md).
     public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.additionalStartupParameters = [
             ("default_transaction_isolation", "serializable"),
+            ("enable_seqscan", "off"),
             ("application_name", "oms"),
         ]
         configuration.options.maximumConnections = maxConnections

@@ -7,24 +7,39 @@ import Testing
 /// run, complete commands and print their report (numbers go to the log).
 @Suite("Benchmark smoke run")
 struct BenchSmokeTests {
-    @Test("oms bench runs the fills workload with its pgbench baseline and the lifecycle workload")
+    @Test("oms bench runs fills, lifecycle, events and list, with the pgbench baselines")
     func smoke() async throws {
         let binary = TestPostgres.packageRoot + "/.build/debug/oms"
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run `swift build` first")
         try await TestServer.with { server in
             let key = try #require(server.keys["\(TestDatabase.tenant)/admin"])
-            for (workload, extra) in [("fills", ["--orders", "4", "--database-url", server.db.url.urlString]),
-                                      ("lifecycle", [])] {
-                let output = try await Self.run(binary, ["bench", "--workload", workload, "--clients", "2",
-                                                         "--duration", "1", "--address", "127.0.0.1:\(server.port)",
-                                                         "--admin-key", key] + extra)
-                print(output)
-                #expect(output.contains("workload \(workload): 2 clients"), "\(output)")
-                let commands = output.split(separator: "\n").first { $0.contains(" commands, ") }
-                    .flatMap { Int($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber }) } ?? 0
-                #expect(commands > 0, "no command completed:\n\(output)")
-                if workload == "fills" { #expect(output.contains("ratio oms / naive-sql"), "\(output)") }
-                if workload == "lifecycle" { #expect(output.contains("reconcile_order"), "\(output)") }
+            let database = ["--database-url", server.db.url.urlString]
+            try await withSecondSidecar(server) { second in
+                for (workload, extra) in [("fills", ["--orders", "4"] + database), ("lifecycle", database),
+                                          ("events", ["--orders", "4", "--second-address", "127.0.0.1:\(second)"]),
+                                          ("list", ["--orders", "3000"] + database)] {
+                    let output = try await Self.run(binary, ["bench", "--workload", workload, "--clients", "2",
+                                                             "--duration", "1", "--address", "127.0.0.1:\(server.port)",
+                                                             "--admin-key", key] + extra)
+                    print(output)
+                    #expect(output.contains("workload \(workload): 2 clients"), "\(output)")
+                    let commands = output.split(separator: "\n").first { $0.contains(" commands, ") }
+                        .flatMap { Int($0.trimmingCharacters(in: .whitespaces).prefix { $0.isNumber }) } ?? 0
+                    #expect(commands > 0, "no command completed:\n\(output)")
+                    switch workload {
+                    case "fills": #expect(output.contains("oms / kernel-sql-limit = "), "\(output)")
+                    case "lifecycle":
+                        #expect(output.contains("reconcile_order"), "\(output)")
+                        #expect(output.contains("ratio oms / naive-sql = "), "\(output)")
+                    case "events":
+                        #expect(output.contains("event delivery, sidecar B"), "\(output)")
+                        #expect(!output.contains("not delivered"), "\(output)")
+                    default:
+                        #expect(output.contains("list: loaded 3000 of 3000 orders") || output.contains("already loaded"),
+                                "\(output)")
+                        #expect(output.contains("list:portfolio+state"), "\(output)")
+                    }
+                }
             }
         }
     }

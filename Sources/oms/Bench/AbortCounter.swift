@@ -13,6 +13,19 @@ struct AbortCounter {
         url = try DatabaseURL(text)
     }
 
+    /// Refreshes the planner's statistics of the tables the workloads touch,
+    /// after their pools are seeded: autovacuum would do it within a minute,
+    /// but until then the statistics of a fresh tenant say it has next to no
+    /// orders, and the planner may then find an order through a secondary
+    /// index that starts with tenant_id, reading (and, under SERIALIZABLE,
+    /// predicate-locking) every order of the tenant (docs/performance.md).
+    func analyze() async throws {
+        let logger = Logger(label: "oms.bench", factory: { _ in SwiftLogNoOpLogHandler() })
+        let connection = try await PostgresConnection.connect(configuration: url.listenConfiguration(), id: 10, logger: logger)
+        defer { Task { try? await connection.close() } }
+        _ = try await connection.query("ANALYZE orders, placements, fills, order_events", logger: logger).collect()
+    }
+
     func sample() async throws -> (commits: Int64, rollbacks: Int64) {
         let logger = Logger(label: "oms.bench", factory: { _ in SwiftLogNoOpLogHandler() })
         let connection = try await PostgresConnection.connect(configuration: url.listenConfiguration(), id: 9, logger: logger)

@@ -16,6 +16,11 @@ struct BenchResult: Sendable {
         commands += 1
     }
 
+    /// A latency that is not a command of its own (event delivery).
+    mutating func recordLatency(_ name: String, _ elapsed: Duration) {
+        histograms[name, default: Histogram<UInt64>(highestTrackableValue: 60_000_000)].record(max(1, elapsed.microseconds))
+    }
+
     mutating func merge(_ other: BenchResult) {
         for (command, histogram) in other.histograms {
             if histograms[command] == nil { histograms[command] = histogram } else { histograms[command]!.add(histogram) }
@@ -35,7 +40,7 @@ struct BenchResult: Sendable {
                                Double(h.valueAtPercentile(50)) / 1000, Double(h.valueAtPercentile(99)) / 1000,
                                Double(h.valueAtPercentile(99.9)) / 1000))
         }
-        if !errors.isEmpty { Swift.print("  refusals: \(errors.sorted { $0.key < $1.key })") }
+        if !errors.isEmpty { Swift.print("  noted: \(errors.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))") }
         if serverPid != nil {
             Swift.print(String(format: "  CPU seconds: oms server %.2f, PostgreSQL %.2f (per 1,000 commands: %.3f + %.3f)",
                                cpu.server, cpu.postgres, cpu.server * 1000 / Double(max(commands, 1)),
@@ -51,6 +56,13 @@ struct CPUTime: Sendable {
 
     static func - (a: CPUTime, b: CPUTime) -> CPUTime {
         CPUTime(server: a.server - b.server, postgres: a.postgres - b.postgres)
+    }
+
+    /// Resident set size of a process in KiB (VmRSS), from /proc.
+    static func residentKiB(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
     static func sample(serverPid: Int32?) -> CPUTime {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import OMSClient
 import OMSCore
@@ -38,10 +39,41 @@ struct BenchSetup: Sendable {
         return BenchSetup(configuration: configuration, tenantId: tenantId, keys: keys)
     }
 
+    /// The same principals on another sidecar of the same database.
+    func on(_ address: String) throws -> BenchSetup {
+        let parts = address.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("address must be host:port, got \(address)") }
+        var configuration = self.configuration
+        configuration.host = String(parts[0])
+        configuration.port = port
+        return BenchSetup(configuration: configuration, tenantId: tenantId, keys: keys)
+    }
+
     /// A connection authenticated as `role`.
     func connect(_ role: Role) async throws -> OMSClient {
         var configuration = self.configuration
         configuration.apiKey = keys[role]
         return try await OMSClient.connect(configuration)
+    }
+
+    /// `count` new orders, each routed with one open placement for its whole quantity.
+    func routedOrders(_ count: Int) async throws -> [String] {
+        let pm = try await connect(.pm), compliance = try await connect(.compliance), trader = try await connect(.trader)
+        var pool: [String] = []
+        for _ in 0..<count {
+            let created = try await pm.call("oms.create_order", [
+                "portfolio_id": .string(Self.portfolio), "instrument_id": .string(Self.instrument),
+                "direction": .string("Buy"), "ordered_quantity": .number("100000000"), "order_type": .string("Market"),
+                "time_in_force": .string("Day")])
+            let id = JSON.string(created["order_id"]?.stringValue ?? "")
+            _ = try await pm.call("oms.request_pre_trade_compliance", ["order_id": id])
+            _ = try await compliance.call("oms.pass_pre_trade_compliance", ["order_id": id])
+            _ = try await pm.call("oms.send_to_trader", ["order_id": id])
+            _ = try await trader.call("ems.create_placement", ["order_id": id, "venue": .string("XBENCH"),
+                                                               "quantity": .number("100000000")])
+            pool.append(id.stringValue ?? "")
+        }
+        for client in [pm, compliance, trader] { await client.close() }
+        return pool
     }
 }

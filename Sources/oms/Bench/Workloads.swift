@@ -7,9 +7,7 @@ import OMSProtocol
 func timed(_ result: inout BenchResult, _ command: String, _ body: () async throws -> JSON) async throws -> JSON {
     let start = ContinuousClock.now
     let value = try await body()
-    let elapsed = ContinuousClock.now - start
-    result.record(command, micros: UInt64(elapsed.components.seconds) * 1_000_000
-                  + UInt64(elapsed.components.attoseconds / 1_000_000_000_000))
+    result.record(command, micros: (ContinuousClock.now - start).microseconds)
     return value
 }
 
@@ -20,17 +18,7 @@ struct LifecycleWorkload: Sendable {
     let duration: Double
 
     func run() async throws -> BenchResult {
-        let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
-        let start = ContinuousClock.now
-        var total = try await withThrowingTaskGroup(of: BenchResult.self) { group in
-            for client in 0..<clients {
-                group.addTask { try await self.client(client, until: deadline) }
-            }
-            return try await group.reduce(into: BenchResult()) { $0.merge($1) }
-        }
-        total.elapsed = Double((ContinuousClock.now - start).components.seconds)
-            + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-        return total
+        try await runClients(clients, duration: duration) { client, deadline in try await self.client(client, until: deadline) }
     }
 
     private func client(_ index: Int, until deadline: ContinuousClock.Instant) async throws -> BenchResult {
@@ -78,52 +66,25 @@ struct FillsWorkload: Sendable {
     let setup: BenchSetup
     let clients: Int
     let duration: Double
-    let orders: Int
+    /// Routed orders with an open placement each (`BenchSetup.routedOrders`).
+    let pool: [String]
 
     func run() async throws -> BenchResult {
-        let pm = try await setup.connect(.pm), compliance = try await setup.connect(.compliance)
-        let trader = try await setup.connect(.trader)
-        var pool: [String] = []
-        for _ in 0..<orders {
-            let created = try await pm.call("oms.create_order", [
-                "portfolio_id": .string(BenchSetup.portfolio), "instrument_id": .string(BenchSetup.instrument),
-                "direction": .string("Buy"), "ordered_quantity": .number("100000000"), "order_type": .string("Market"),
-                "time_in_force": .string("Day")])
-            let id = JSON.string(created["order_id"]?.stringValue ?? "")
-            _ = try await pm.call("oms.request_pre_trade_compliance", ["order_id": id])
-            _ = try await compliance.call("oms.pass_pre_trade_compliance", ["order_id": id])
-            _ = try await pm.call("oms.send_to_trader", ["order_id": id])
-            _ = try await trader.call("ems.create_placement", ["order_id": id, "venue": .string("XBENCH"),
-                                                               "quantity": .number("100000000")])
-            pool.append(id.stringValue ?? "")
-        }
-        for client in [pm, compliance, trader] { await client.close() }
-        let ids = pool
-        let deadline = ContinuousClock.now + .milliseconds(Int(duration * 1000))
-        let start = ContinuousClock.now
-        var total = try await withThrowingTaskGroup(of: BenchResult.self) { group in
-            for client in 0..<clients {
-                group.addTask {
-                    let connection = try await setup.connect(client.isMultiple(of: 2) ? .trader : .system)
-                    var result = BenchResult()
-                    var n = 0
-                    while ContinuousClock.now < deadline {
-                        n += 1
-                        let id = ids[Int.random(in: 0..<ids.count)]
-                        _ = try await timed(&result, "record_fill") {
-                            try await connection.call("ems.record_fill", [
-                                "order_id": .string(id), "exec_id": .string("f\(client)-\(n)-\(UUID().uuidString.prefix(8))"),
-                                "quantity": .number("1"), "price": .string("10.25")])
-                        }
-                    }
-                    await connection.close()
-                    return result
+        try await runClients(clients, duration: duration) { client, deadline in
+            let connection = try await setup.connect(client.isMultiple(of: 2) ? .trader : .system)
+            var result = BenchResult()
+            var n = 0
+            while ContinuousClock.now < deadline {
+                n += 1
+                let id = pool[Int.random(in: 0..<pool.count)]
+                _ = try await timed(&result, "record_fill") {
+                    try await connection.call("ems.record_fill", [
+                        "order_id": .string(id), "exec_id": .string("f\(client)-\(n)-\(UUID().uuidString.prefix(8))"),
+                        "quantity": .number("1"), "price": .string("10.25")])
                 }
             }
-            return try await group.reduce(into: BenchResult()) { $0.merge($1) }
+            await connection.close()
+            return result
         }
-        total.elapsed = Double((ContinuousClock.now - start).components.seconds)
-            + Double((ContinuousClock.now - start).components.attoseconds) / 1e18
-        return total
     }
 }
