@@ -7,7 +7,8 @@ import PostgresNIO
 /// `--database-url`, defaulting to `OMS_DATABASE_URL`.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"),
-            help: "PostgreSQL URL (postgres://user[:password]@host:port/db). Default: $OMS_DATABASE_URL.")
+            help: ArgumentHelp("PostgreSQL URL, postgres://user[:password]@host:port/db (env OMS_DATABASE_URL; "
+                               + "without one, `oms serve` runs an embedded PostgreSQL under --data-dir)."))
     var databaseURL: String?
 
     /// Whether a database was named by flag or environment.

@@ -12,9 +12,9 @@ struct MigrateCommand: AsyncParsableCommand {
         let url = try database.resolvedURL()
         let logger = makeLogger("oms.migrate")
         let applied = try await withDatabase(url, logger: logger) { db in
-            try await Migrator(logger: logger).migrate(client: db.client) { name in print("applied \(name)") }
+            try await Migrator(logger: logger).migrate(client: db.client, progress: printMigration)
         }
-        print(applied.isEmpty ? "database is up to date (\(BundledMigrations.all.count) migrations)"
+        say(applied.isEmpty ? "database is up to date (\(BundledMigrations.all.count) migrations)"
                               : "applied \(applied.count) migration(s)")
     }
 }

@@ -13,116 +13,116 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve JSON-RPC on TCP. Without a database URL, runs a private PostgreSQL under .oms/ with a demo tenant.")
 
-    @Option(help: "Address to listen on (env OMS_HOST).")
-    var host: String = ProcessInfo.processInfo.environment["OMS_HOST"] ?? "127.0.0.1"
+    @Option(help: ServeCommand.help("--host", "Address to listen on."))
+    var host: String?
 
-    @Option(help: "TCP port (env OMS_PORT).")
-    var port: Int = Int(ProcessInfo.processInfo.environment["OMS_PORT"] ?? "") ?? 9191
+    @Option(help: ServeCommand.help("--port", "TCP port for JSON-RPC."))
+    var port: Int?
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("data-dir"), help: "Folder for the embedded PostgreSQL and demo keys (env OMS_DATA_DIR).")
-    var dataDirectory: String = ProcessInfo.processInfo.environment["OMS_DATA_DIR"] ?? ".oms"
+    @Option(name: .customLong("data-dir"), help: ServeCommand.help("--data-dir", "Folder for the embedded PostgreSQL and demo keys."))
+    var dataDirectory: String?
 
-    @Option(name: .customLong("max-line-length"), help: "Longest request line in bytes.")
-    var maximumLineLength: Int = 1 << 20
+    @Option(name: .customLong("max-line-length"), help: ServeCommand.help("--max-line-length", "Longest request line in bytes."))
+    var maximumLineLength: Int?
 
-    @Option(name: .customLong("max-in-flight"), help: "Requests worked on at once per connection.")
-    var maximumInFlight: Int = 64
+    @Option(name: .customLong("max-in-flight"), help: ServeCommand.help("--max-in-flight", "Requests worked on at once per connection."))
+    var maximumInFlight: Int?
 
-    @Option(name: .customLong("pool-size"), help: "PostgreSQL connections in the pool (env OMS_POOL_SIZE).")
-    var poolSize: Int = Int(ProcessInfo.processInfo.environment["OMS_POOL_SIZE"] ?? "") ?? 20
+    @Option(name: .customLong("pool-size"), help: ServeCommand.help("--pool-size", "PostgreSQL connections in the pool."))
+    var poolSize: Int?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error, critical (env OMS_LOG_LEVEL).")
-    var logLevel: String = ProcessInfo.processInfo.environment["OMS_LOG_LEVEL"] ?? "info"
+    @Option(name: .customLong("log-level"),
+            help: ServeCommand.help("--log-level", "trace, debug, info, notice, warning, error or critical."))
+    var logLevel: String?
 
     @Flag(name: .customLong("evaluate-compliance"),
-          help: "Decide orders pending pre/post-trade compliance with the built-in rule engine (env OMS_EVALUATE_COMPLIANCE=1).")
-    var evaluateCompliance: Bool = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["OMS_EVALUATE_COMPLIANCE"] ?? "")
+          help: ServeCommand.help("--evaluate-compliance",
+                     "Decide orders pending pre/post-trade compliance with the built-in rule engine (env 1/true/yes/on)."))
+    var evaluateCompliance = false
 
     @Option(name: .customLong("subscription-buffer"),
-            help: "Events buffered per subscription before a slow subscriber is cut off (env OMS_SUBSCRIPTION_BUFFER).")
-    var subscriptionBuffer: Int = Int(ProcessInfo.processInfo.environment["OMS_SUBSCRIPTION_BUFFER"] ?? "") ?? 10_000
+            help: ServeCommand.help("--subscription-buffer", "Events buffered per subscription before a slow subscriber is cut off."))
+    var subscriptionBuffer: Int?
+
+    @Option(name: .customLong("metrics-host"), help: ServeCommand.help("--metrics-host", "Address of the operations endpoint."))
+    var metricsHost: String?
+
+    @Option(name: .customLong("metrics-port"),
+            help: ServeCommand.help("--metrics-port", "Port of the operations endpoint: /metrics (Prometheus), /healthz, /readyz; 0 picks a free port."))
+    var metricsPort: Int?
+
+    @Flag(name: .customLong("print-config"),
+          help: "Print the effective configuration (flags over OMS_* variables over defaults; password hidden) and exit.")
+    var printConfig = false
+
+    /// Flags over `OMS_*` variables over defaults, checked.
+    func settings(_ environment: SettingsEnvironment = SettingsEnvironment()) throws -> ServeSettings {
+        let host = self.host ?? environment.string("OMS_HOST") ?? "127.0.0.1"
+        let metricsPort: Int? = if self.metricsPort != nil || environment.string("OMS_METRICS_PORT") != nil {
+            try environment.int(self.metricsPort, "--metrics-port", "OMS_METRICS_PORT", default: 0, in: 0...65_535)
+        } else {
+            nil
+        }
+        return ServeSettings(
+            host: host,
+            port: try environment.int(port, "--port", "OMS_PORT", default: 9191, in: 0...65_535),
+            databaseURL: database.databaseURL ?? environment.string("OMS_DATABASE_URL"),
+            dataDirectory: dataDirectory ?? environment.string("OMS_DATA_DIR") ?? ".oms",
+            maximumLineLength: try environment.int(maximumLineLength, "--max-line-length", "OMS_MAX_LINE_LENGTH",
+                                                   default: 1 << 20, in: 256...(1 << 30)),
+            maximumInFlight: try environment.int(maximumInFlight, "--max-in-flight", "OMS_MAX_IN_FLIGHT",
+                                                 default: 64, in: 1...100_000),
+            poolSize: try environment.int(poolSize, "--pool-size", "OMS_POOL_SIZE", default: 20, in: 1...10_000),
+            logLevel: try environment.logLevel(logLevel, "OMS_LOG_LEVEL", default: .info),
+            evaluateCompliance: try evaluateCompliance || environment.bool("OMS_EVALUATE_COMPLIANCE"),
+            subscriptionBuffer: try environment.int(subscriptionBuffer, "--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER",
+                                                    default: 10_000, in: 1...10_000_000),
+            metricsHost: metricsHost ?? environment.string("OMS_METRICS_HOST") ?? host,
+            metricsPort: metricsPort)
+    }
+
+    func validate() throws {
+        _ = try settings()
+    }
 
     func run() async throws {
-        let logger = makeLogger("oms", level: Logger.Level(rawValue: logLevel) ?? .info)
+        let settings = try settings()
+        if printConfig {
+            for (name, value) in settings.logMetadata.sorted(by: { $0.key < $1.key }) { say("\(name)=\(value)") }
+            return
+        }
+        let logger = makeLogger("oms", level: settings.logLevel)
+        logger.info("configuration", metadata: settings.logMetadata)
         var embedded: EmbeddedPostgres?
         let url: DatabaseURL
         // The demo tenant is seeded only into the embedded database, never into one given to us.
-        let embeddedDatabase = !database.isConfigured
-        if !embeddedDatabase {
-            url = try database.resolvedURL()
+        let embeddedDatabase = settings.databaseURL == nil
+        if let text = settings.databaseURL {
+            url = try DatabaseURL(text)
         } else {
-            let cluster = EmbeddedPostgres(dataDirectory: absolute(dataDirectory) + "/postgres", durable: true)
+            let cluster = EmbeddedPostgres(dataDirectory: absolute(settings.dataDirectory) + "/postgres", durable: true)
             EmbeddedPostgres.stopOnExit()
             say("starting embedded PostgreSQL in \(cluster.dataDirectory) ...")
             let endpoint = try cluster.start()
             if !endpoint.alreadyRunning { embedded = cluster }
             url = try DatabaseURL(endpoint.url)
         }
-        logger.info("configuration", metadata: [
-            "database": "\(url)", "host": "\(host)", "port": "\(port)", "pool_size": "\(poolSize)",
-            "max_line_length": "\(maximumLineLength)", "max_in_flight": "\(maximumInFlight)",
-            "evaluate_compliance": "\(evaluateCompliance)", "subscription_buffer": "\(subscriptionBuffer)",
-        ])
         defer { if let embedded { try? embedded.stop() } }
-        try await serve(url: url, seedDemo: embeddedDatabase, logger: logger)
+        try await ServeRunner(settings: settings, url: url, logger: logger).serve(seedDemo: embeddedDatabase)
     }
 
-    private func serve(url: DatabaseURL, seedDemo: Bool, logger: Logger) async throws {
-        // Setup uses its own short-lived pool: a PostgresClient runs exactly once.
-        let seeded = try await withDatabase(url, logger: logger) { setup in
-            let applied = try await Migrator(logger: logger).migrate(client: setup.client)
-            if !applied.isEmpty { say("applied migrations: \(applied.joined(separator: ", "))") }
-            return seedDemo ? try await DemoSeed.seedIfNeeded(database: setup) : nil
-        }
-        if seedDemo { try printDemoKeys(seeded) }
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: poolSize), backgroundLogger: logger)
-        let database = Database(client: client, logger: logger)
-        let hub = EventHub(url: url, logger: logger)
-        let dispatcher = Dispatcher(
-            services: Services(database: database, hub: hub, subscriptionBuffer: subscriptionBuffer), logger: logger)
-        let server = try await OMSServer.bind(
-            ServerConfiguration(host: host, port: port, maximumLineLength: maximumLineLength,
-                                maximumInFlightPerConnection: maximumInFlight),
-            dispatcher: dispatcher, logger: logger)
-        say("oms listening on \(host):\(server.port) (Ctrl-C to stop)")
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: client), .init(service: EventHubService(hub: hub))]
-                                    + (evaluateCompliance
-                                        ? [.init(service: EvaluatorService(evaluator: ComplianceEvaluator(
-                                            database: database, hub: hub, logger: logger)))]
-                                        : [])
-                                    + [.init(service: server)],
-                                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
-        say("oms stopped")
+    /// A flag's help with its environment variable and default from `ServeSettings.table`.
+    static func help(_ flag: String, _ text: String) -> ArgumentHelp {
+        guard let row = ServeSettings.table.first(where: { $0.flag == flag }) else { return ArgumentHelp(text) }
+        return ArgumentHelp("\(text) (env \(row.env); default: \(row.defaultValue))")
     }
+}
 
-    private func printDemoKeys(_ seeded: [(principal: PrincipalRecord, key: IssuedKey)]?) throws {
-        let file = absolute(dataDirectory) + "/demo-keys.json"
-        guard let seeded else {
-            say("demo tenant ready; its API keys are in \(file)")
-            return
-        }
-        var object: [String: Any] = ["tenant_id": DemoSeed.tenantId]
-        for (principal, key) in seeded {
-            object[principal.role.rawValue] = ["principal_id": principal.principalId, "api_key": key.apiKey, "key_id": key.keyId]
-        }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        try FileManager.default.createDirectory(atPath: absolute(dataDirectory), withIntermediateDirectories: true)
-        guard FileManager.default.createFile(atPath: file, contents: data, attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(file)")
-        }
-        say("seeded demo tenant 'demo'; API keys (shown once, also written to \(file)):")
-        for (principal, key) in seeded {
-            say("  \(principal.role.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(key.apiKey)")
-        }
-    }
-
-    private func absolute(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-    }
+/// An absolute path: relative ones are taken from the current directory.
+func absolute(_ path: String) -> String {
+    path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
 }
 
 /// Prints a line and flushes, so it reaches a pipe (a supervisor, a test) at once.

@@ -9,17 +9,18 @@ import Testing
 struct ServeProcessTests {
     static func freePort() -> Int { Int.random(in: 20_000..<40_000) }
 
-    @Test("oms serve starts an embedded database, seeds the demo, serves the SDK example, and stops cleanly on SIGTERM")
+    @Test("oms serve starts an embedded database, seeds the demo, serves the SDK example and its metrics, and stops cleanly on SIGTERM")
     func serveEmbedded() async throws {
-        let binary = TestPostgres.packageRoot + "/.build/debug/oms"
+        let binary = omsBinary
         try #require(FileManager.default.isExecutableFile(atPath: binary), "\(binary) missing: run `swift build` first")
         let dataDir = NSTemporaryDirectory() + "oms-serve-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let port = Self.freePort()
+        let port = Self.freePort(), metricsPort = port + 1
         let output = Pipe()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--data-dir", dataDir, "--port", "\(port)", "--log-level", "warning"]
+        process.arguments = ["serve", "--data-dir", dataDir, "--port", "\(port)", "--log-level", "warning",
+                             "--metrics-port", "\(metricsPort)"]
         var environment = ProcessInfo.processInfo.environment
         environment["OMS_DATABASE_URL"] = nil
         process.environment = environment
@@ -54,6 +55,11 @@ struct ServeProcessTests {
         let order = try await client.call("oms.get_order", ["order_id": .string(orderId)])
         #expect(order["state"]?.stringValue == "CREATED")
         await client.close()
+        #expect(printed.contains("oms metrics, health and readiness on http://127.0.0.1:\(metricsPort)/metrics"))
+        let metrics = Scrape(try await httpGet(port: metricsPort, "/metrics").body)
+        #expect(metrics.value("oms_requests_total", ["method": "oms.create_order", "code": "OK"]) == 1)
+        #expect(metrics.value("oms_requests_total", ["method": "session.authenticate", "code": "OK"]) == 1)
+        #expect(try await ReadinessTests.awaitReadiness(200, port: metricsPort, within: 10).status == 200)
 
         process.terminate()  // SIGTERM
         process.waitUntilExit()
