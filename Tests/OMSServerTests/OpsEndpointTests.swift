@@ -146,7 +146,9 @@ struct OpsEndpointTests {
                 for _ in 0..<20 { _ = try await httpGet(port: server.opsPort, "/metrics") }
             }
             print("metrics scrape over a new connection: \(elapsed / 20) on average (20 scrapes)")
-            #expect(elapsed / 20 < .milliseconds(200))
+            // 7 ms alone; 620 ms once in the full suite on 2 busy cores. The
+            // bound catches a scrape that hangs, not a slow machine.
+            #expect(elapsed / 20 < .seconds(2))
         }
     }
 
