@@ -25,7 +25,7 @@ public struct AllocationStore: Sendable {
         orderId: String, accountId: String, portfolioId: String, quantity: Decimal, actor: Principal
     ) async throws -> Allocation {
         try await database.runner.transaction { connection in
-            let rows = try await connection.rows("""
+            let rows = try await connection.rows(prepared: AllocationLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
                      WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated,
@@ -47,7 +47,7 @@ public struct AllocationStore: Sendable {
                                   portfolioId: portfolioId, order: order)
             let now = Timestamp.microseconds(Date())
             // Read back what was stored, so the answer equals a later `get` to the microsecond.
-            let inserted = try await connection.rows("""
+            let inserted = try await connection.rows(prepared: AllocationInsertSite.self, """
                 INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity,
                     created_by, created_at, updated_at, version)
                 VALUES (\(actor.tenantId), \(Identifier.make("ALC", at: now)), \(orderId), \(accountId),
@@ -185,7 +185,7 @@ extension AllocationStore {
         on connection: PostgresConnection
     ) async throws {
         let payload = EventPayload(allocation: allocation).jsonString()
-        try await connection.query("""
+        _ = try await connection.rows(prepared: AllocationEventSite.self, """
             WITH upd AS (
                 UPDATE orders SET version = version + 1, updated_at = \(now)
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
@@ -194,7 +194,7 @@ extension AllocationStore {
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, \(command.rawValue), state, state,
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
             """, logger: logger)
     }
 
@@ -208,3 +208,8 @@ extension AllocationStore {
         OMSError(.notFound, "allocation \(allocationId) not found", details: ["allocation_id": allocationId])
     }
 }
+
+/// create_allocation's statements (and every allocation event) run prepared (see `PreparedQuery`).
+private enum AllocationLockSite: PreparedSite {}
+private enum AllocationInsertSite: PreparedSite {}
+private enum AllocationEventSite: PreparedSite {}

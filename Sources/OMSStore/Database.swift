@@ -34,6 +34,13 @@ public struct Database: Sendable {
             try await connection.query(query, logger: self.logger).collect()
         }
     }
+
+    /// `rows(_:)` with the statement prepared as `site` (see `PreparedQuery`).
+    func rows<Site: PreparedSite>(prepared site: Site.Type, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await runner.transaction { connection in
+            try await connection.rows(prepared: site, query, logger: self.logger)
+        }
+    }
 }
 
 extension PostgresConnection {

@@ -29,7 +29,7 @@ extension OrderStore {
         actor: Principal
     ) async throws -> Placement {
         try await database.runner.transaction { connection in
-            let rows = try await connection.rows("""
+            let rows = try await connection.rows(prepared: PlacementLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p
                      WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity
@@ -50,7 +50,7 @@ extension OrderStore {
                 placementId: Identifier.make("PLC", at: now), orderId: orderId, venue: venue, brokerId: brokerId,
                 strategy: strategy, quantity: quantity, createdAt: now)
             let payload = EventPayload(placement: placement).jsonString()
-            try await connection.query(try """
+            _ = try await connection.rows(prepared: PlacementWriteSite.self, try """
                 WITH pl AS (
                     INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity,
                         filled_quantity, state, created_by, created_at, updated_at)
@@ -64,7 +64,7 @@ extension OrderStore {
                 INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                     actor_id, actor_role, payload, occurred_at)
                 SELECT tenant_id, order_id, version, 'create_placement', \(order.state.rawValue), state,
-                    \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                    \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
                 """, logger: logger)
             return placement
         }
@@ -108,3 +108,7 @@ extension OrderStore {
             """).map(Self.decodePlacement)
     }
 }
+
+/// create_placement's statements run prepared (see `PreparedQuery`).
+private enum PlacementLockSite: PreparedSite {}
+private enum PlacementWriteSite: PreparedSite {}

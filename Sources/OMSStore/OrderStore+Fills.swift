@@ -2,6 +2,11 @@ import Foundation
 import OMSCore
 import PostgresNIO
 
+/// The fill's three statements run prepared (see `PreparedQuery`).
+private enum FillLockSite: PreparedSite {}
+private enum OpenPlacementsSite: PreparedSite {}
+private enum FillWriteSite: PreparedSite {}
+
 extension OrderStore {
     private enum FillOutcome: Sendable {
         case recorded(Order)
@@ -16,7 +21,7 @@ extension OrderStore {
     ) async throws -> Order {
         try OrderValidation.requireIdentifier(execId, field: "exec_id")
         let outcome: FillOutcome = try await database.runner.transaction { connection in
-            let rows = try await connection.rows("""
+            let rows = try await connection.rows(prepared: FillLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns), f.order_id AS fill_order_id, f.order_version
                 FROM orders o LEFT JOIN fills f ON f.tenant_id = o.tenant_id AND f.exec_id = \(execId)
                 WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
@@ -67,7 +72,7 @@ extension OrderStore {
     private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: PostgresConnection)
         async throws -> [Placement]
     {
-        try await connection.rows("""
+        try await connection.rows(prepared: OpenPlacementsSite.self, """
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) AND p.state = 'OPEN'
             ORDER BY p.created_at, p.placement_id FOR UPDATE
@@ -93,7 +98,7 @@ extension OrderStore {
         actor: Principal, on connection: PostgresConnection
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        try await connection.query(try """
+        _ = try await connection.rows(prepared: FillWriteSite.self, try """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)
@@ -113,7 +118,7 @@ extension OrderStore {
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, 'record_fill', \(state.rawValue), state,
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
             """, logger: logger)
     }
 

@@ -43,7 +43,7 @@ public struct OrderLink: Sendable, Equatable, Codable {
 extension OrderStore {
     /// The order if it exists in the actor's tenant and the actor is entitled to its portfolio.
     public func order(_ orderId: String, actor: Principal) async throws -> Order? {
-        try await database.rows("""
+        try await database.rows(prepared: OrderByIdSite.self, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -154,3 +154,6 @@ extension OrderStore {
         }
     }
 }
+
+/// Run prepared (see `PreparedQuery`): every read of one order.
+private enum OrderByIdSite: PreparedSite {}

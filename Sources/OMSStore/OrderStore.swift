@@ -53,7 +53,7 @@ public struct OrderStore: Sendable {
             tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now), createdBy: actor.principalId, at: now)
         let query = try Self.insertQuery(order, idempotencyKey: idempotencyKey, actor: actor)
         do {
-            _ = try await database.rows(query)
+            _ = try await database.rows(prepared: CreateOrderSite.self, query)
             return order
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
             && error.serverInfo?[.constraintName] == "orders_idempotency_key_unique"
@@ -82,7 +82,7 @@ public struct OrderStore: Sendable {
                 VALUES (\(order.tenantId), \(order.orderId), \(order.portfolioId), \(order.instrumentId),
                     \(order.direction.rawValue), \(order.orderType.rawValue), \(order.timeInForce.rawValue),
                     \(order.orderedQuantity), \(order.limitPrice), \(order.stopPrice), \(order.expireAt), 0,
-                    'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::jsonb,
+                    'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::text::jsonb,
                     \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(order.createdAt),
                     \(order.createdAt))
                 RETURNING tenant_id, order_id
@@ -90,7 +90,7 @@ public struct OrderStore: Sendable {
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(order.createdAt)
+                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(order.createdAt)
             FROM ins
             """
     }
@@ -151,19 +151,19 @@ public struct OrderStore: Sendable {
                 INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                     actor_id, actor_role, payload, occurred_at)
                 SELECT tenant_id, order_id, version, \(command.rawValue), from_state, state,
-                    \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                    \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
                 RETURNING event_id
             ), cr AS (
                 INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations,
                     reason, approver_id, decided_by, decided_at)
                 SELECT tenant_id, \(resultId), order_id, \(verdict?.phase.rawValue), \(verdict?.verdict.rawValue),
-                    \(violationsJSON)::jsonb, \(details.reason), \(details.approverId), \(actor.principalId), \(now)
+                    \(violationsJSON)::text::jsonb, \(details.reason), \(details.approverId), \(actor.principalId), \(now)
                 FROM upd WHERE \(resultId)::text IS NOT NULL
             )
             SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
             """
         return try await database.runner.retrying {
-            guard let row = try await database.rows(query).first else {
+            guard let row = try await database.rows(prepared: TransitionSite.self, query).first else {
                 try await refusal(command, orderId: orderId, actor: actor)
             }
             let r = row.makeRandomAccess()
@@ -224,3 +224,7 @@ public struct OrderStore: Sendable {
         (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 }
+
+/// Hot statements run prepared (see `PreparedQuery`).
+private enum CreateOrderSite: PreparedSite {}
+private enum TransitionSite: PreparedSite {}

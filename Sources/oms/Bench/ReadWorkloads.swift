@@ -59,6 +59,9 @@ struct EventsWorkload: Sendable {
     actor Clock {
         var sent: [String: ContinuousClock.Instant] = [:]
         var arrived: [Int: [String: ContinuousClock.Instant]] = [:]
+        /// Wall-clock seconds from the event's recorded_at (stored just before its commit) to arrival.
+        var sinceRecorded: [Int: [Double]] = [:]
+        func recorded(_ sidecar: Int, _ seconds: Double) { sinceRecorded[sidecar, default: []].append(seconds) }
         func send(_ execId: String, _ at: ContinuousClock.Instant) { sent[execId] = at }
         func arrive(_ sidecar: Int, _ execId: String, _ at: ContinuousClock.Instant) { arrived[sidecar, default: [:]][execId] = at }
         func count(_ sidecar: Int) -> Int { arrived[sidecar]?.count ?? 0 }
@@ -73,6 +76,9 @@ struct EventsWorkload: Sendable {
             let reader = Task {
                 for await note in client.notifications where note.method == "oms.order_event" {
                     let arrival = ContinuousClock.now
+                    if let text = note.params?["event"]?["recorded_at"]?.stringValue, let recorded = Timestamp.parse(text) {
+                        await clock.recorded(index, Date().timeIntervalSince(recorded))
+                    }
                     if let execId = note.params?["event"]?["payload"]?["fill"]?["exec_id"]?.stringValue {
                         await clock.arrive(index, execId, arrival)
                     }
@@ -105,7 +111,7 @@ struct EventsWorkload: Sendable {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         for (client, reader) in subscribers { await client.close(); await reader.value }
-        let sent = await clock.sent, arrived = await clock.arrived
+        let sent = await clock.sent, arrived = await clock.arrived, sinceRecorded = await clock.sinceRecorded
         for sidecar in 0..<2 {
             let name = "event delivery, sidecar \(sidecar == 0 ? "A" : "B")"
             for (execId, start) in sent {
@@ -114,6 +120,9 @@ struct EventsWorkload: Sendable {
                     continue
                 }
                 total.recordLatency(name, arrival - start)
+            }
+            for seconds in sinceRecorded[sidecar] ?? [] {
+                total.recordLatency("\(name) from recorded_at", .microseconds(Int64(max(0, seconds) * 1e6)))
             }
         }
         return total
