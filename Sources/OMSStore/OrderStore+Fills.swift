@@ -109,11 +109,21 @@ extension OrderStore {
                     order_version, recorded_by)
                 SELECT tenant_id, \(fill.execId), order_id, \(fill.placementId), \(fill.quantity), \(fill.price),
                     \(fill.executedAt), version, \(actor.principalId) FROM upd
+            ), ids AS (
+                SELECT \(placements.map(\.placementId))::text[] AS placement_ids
             ), pl AS (
-                UPDATE placements p SET filled_quantity = v.filled_quantity, state = v.state, updated_at = \(now)
-                FROM unnest(\(placements.map(\.placementId))::text[], \(placements.map { "\($0.filledQuantity)" })::numeric[],
-                            \(placements.map(\.state.rawValue))::text[]) AS v(placement_id, filled_quantity, state)
-                WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = v.placement_id
+                -- Found by order and key, not joined: a prepared statement's
+                -- generic plan joined an unnest() to, or filtered, every
+                -- placement of the tenant, and under SERIALIZABLE that read
+                -- conflicted with every other fill (docs/performance.md).
+                UPDATE placements p
+                SET filled_quantity = (\(placements.map { "\($0.filledQuantity)" })::text[])
+                        [array_position(ids.placement_ids, p.placement_id)]::numeric,
+                    state = (\(placements.map(\.state.rawValue))::text[])[array_position(ids.placement_ids, p.placement_id)],
+                    updated_at = \(now)
+                FROM ids
+                WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(order.orderId)
+                  AND p.placement_id = ANY(ids.placement_ids)
             )
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
                 actor_id, actor_role, payload, occurred_at)
