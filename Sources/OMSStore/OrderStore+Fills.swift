@@ -2,7 +2,7 @@ import Foundation
 import OMSCore
 import PostgresNIO
 
-/// The fill's three statements run prepared (see `PreparedQuery`).
+/// The fill's statements run prepared (see `PreparedQuery`).
 private enum FillLockSite: PreparedSite {}
 private enum OpenPlacementsSite: PreparedSite {}
 private enum FillWriteSite: PreparedSite {}
@@ -20,25 +20,53 @@ extension OrderStore {
         executedAt: Date? = nil, actor: Principal
     ) async throws -> Order {
         try OrderValidation.requireIdentifier(execId, field: "exec_id")
+        let now = Timestamp.microseconds(Date())
+        let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
+                              executedAt: Timestamp.microseconds(executedAt ?? now))
         let outcome: FillOutcome = try await database.runner.transaction { connection in
-            let rows = try await connection.rows(prepared: FillLockSite.self, """
-                SELECT \(unescaped: OrderRow.columns), f.order_id AS fill_order_id, f.order_version
-                FROM orders o LEFT JOIN fills f ON f.tenant_id = o.tenant_id AND f.exec_id = \(execId)
-                WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                FOR UPDATE OF o
-                """, logger: logger)
+            // Lock the order and claim the exec_id in one statement. The claim is
+            // an insert that does nothing on conflict, not a read: under
+            // SERIALIZABLE a read of fills_pkey would predicate-lock the index
+            // page where the exec_id would go, which every concurrent fill
+            // inserts into (exec ids of one feed are sequential), and each
+            // fill then aborted others as a pivot. A refusal below rolls the
+            // claimed row back with the rest.
+            let rows: [PostgresRow]
+            do {
+                rows = try await connection.rows(prepared: FillLockSite.self, """
+                    WITH o AS (
+                        SELECT \(unescaped: OrderRow.columns) FROM orders o
+                        WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                          AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                        FOR UPDATE OF o
+                    ), claim AS (
+                        INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
+                            order_version, recorded_by)
+                        SELECT o.tenant_id, \(execId), o.order_id, \(placementId), \(quantity), \(price),
+                            \(fill.executedAt), o.version + 1, \(actor.principalId) FROM o
+                        ON CONFLICT (tenant_id, exec_id) DO NOTHING
+                        RETURNING exec_id
+                    )
+                    SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
+                               details: ["placement_id": placementId ?? ""])
+            }
             guard let row = rows.first else {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
             let order = try OrderRow.decode(row)
-            let r = row.makeRandomAccess()
-            if let fillOrderId = try r["fill_order_id"].decode(String?.self) {
+            guard try row.makeRandomAccess()["claimed"].decode(Bool.self) else {
+                let first = try await connection.rows("""
+                    SELECT order_id, order_version FROM fills WHERE tenant_id = \(actor.tenantId) AND exec_id = \(execId)
+                    """, logger: logger)
+                guard let (fillOrderId, version) = try first.first?.decode((String, Int32).self) else { throw RetryTransaction() }
                 guard fillOrderId == orderId else {
                     throw OMSError(.duplicateFill, "exec_id \(execId) was recorded for another order",
                                    details: ["exec_id": execId])
                 }
-                return .repeated(version: Int(try r["order_version"].decode(Int32.self)))
+                return .repeated(version: Int(version))
             }
             let open = try await lockOpenPlacements(orderId, actor: actor, on: connection)
             var named: Placement?
@@ -51,9 +79,6 @@ extension OrderStore {
             }
             let decided = try Execution.decideFill(
                 quantity: quantity, price: price, order: order, placement: named, openPlacements: open, role: actor.role)
-            let now = Timestamp.microseconds(Date())
-            let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
-                                  executedAt: Timestamp.microseconds(executedAt ?? now))
             try await write(fill, decided.order, from: order.state, placements: decided.placements, at: now,
                             actor: actor, on: connection)
             var result = decided.order
@@ -104,11 +129,6 @@ extension OrderStore {
                     version = version + 1, updated_at = \(now)
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
                 RETURNING tenant_id, order_id, version, state
-            ), f AS (
-                INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
-                    order_version, recorded_by)
-                SELECT tenant_id, \(fill.execId), order_id, \(fill.placementId), \(fill.quantity), \(fill.price),
-                    \(fill.executedAt), version, \(actor.principalId) FROM upd
             ), ids AS (
                 SELECT \(placements.map(\.placementId))::text[] AS placement_ids
             ), pl AS (

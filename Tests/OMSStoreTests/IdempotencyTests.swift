@@ -51,6 +51,24 @@ struct IdempotencyTests {
         }
     }
 
+    @Test("a fill naming an unknown placement is PLACEMENT_NOT_FOUND, and a refused fill's exec_id stays free")
+    func unknownPlacement() async throws {
+        try await TestDatabase.with { db in
+            let order = try await db.order(in: .routed)
+            let unknown = await #expect(throws: OMSError.self) {
+                try await db.orders.recordFill(orderId: order.orderId, execId: "EX-np", quantity: 1, price: 1,
+                                               placementId: "PLC-none", actor: trader)
+            }
+            #expect(unknown?.code == .placementNotFound)
+            #expect(try await db.orders.getOrder(order.orderId, actor: admin) == order)
+            // The exec_id claimed by the refused attempt was rolled back: the same id records now.
+            let recorded = try await db.orders.recordFill(orderId: order.orderId, execId: "EX-np", quantity: 1, price: 1,
+                                                          actor: trader)
+            #expect(recorded.executedQuantity == 1)
+            #expect(recorded.version == order.version + 1)
+        }
+    }
+
     @Test("create_order with the same idempotency_key returns the first order")
     func idempotencyKey() async throws {
         try await TestDatabase.with { db in
