@@ -49,7 +49,8 @@ struct BenchResult: Sendable {
     }
 }
 
-/// CPU seconds (user + system) of the server process and of all PostgreSQL processes, from /proc.
+/// CPU seconds (user + system) of the server process and of all PostgreSQL
+/// processes, those still running and those exited, from /proc.
 struct CPUTime: Sendable {
     var server: Double = 0
     var postgres: Double = 0
@@ -74,10 +75,13 @@ struct CPUTime: Sendable {
                   let close = stat.lastIndex(of: ")") else { continue }
             let name = stat[stat.index(after: stat.firstIndex(of: "(")!)..<close]
             let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-            guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { continue }
+            guard fields.count > 14, let user = Double(fields[11]), let system = Double(fields[12]),
+                  let childrenUser = Double(fields[13]), let childrenSystem = Double(fields[14]) else { continue }
             let seconds = (user + system) / ticks
             if pid == serverPid { sample.server += seconds }
-            if name == "postgres" { sample.postgres += seconds }
+            // The postmaster's children times hold the backends that have
+            // exited (pgbench's connections, autovacuum workers).
+            if name == "postgres" { sample.postgres += seconds + (childrenUser + childrenSystem) / ticks }
         }
         return sample
     }

@@ -152,8 +152,11 @@ struct PgBenchBaseline {
         // pgbench retries without backoff; with many tries, 8 clients can
         // abort each other forever (seen: -T 10 still running after 12
         // minutes), so tries are few and failures are reported.
+        let before = CPUTime.sample(serverPid: nil)
         let output = try shell(pgbench, ["-n", "-M", "prepared", "--max-tries=10", "-c", "\(clients)", "-j", "\(min(clients, 2))",
                                          "-t", "\(runsPerClient(rate: rate))", "-f", folder + "/\(name).sql", databaseURL])
+        let postgres = CPUTime.sample(serverPid: nil).postgres - before.postgres
+        let runs = Double(runsPerClient(rate: rate) * clients)
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
               let tps = Double(line.dropFirst(6).prefix { $0 != " " })
         else { throw ValidationError("could not read pgbench's tps:\n\(output)") }
@@ -161,6 +164,8 @@ struct PgBenchBaseline {
         where line.contains("failed") || line.contains("retried") || line.contains("latency average") {
             Swift.print("  pgbench \(name): \(line.trimmingCharacters(in: .whitespaces))")
         }
+        Swift.print(String(format: "  pgbench %@: PostgreSQL CPU %.2f s, %.3f s per 1,000 script runs",
+                           name as NSString, postgres, postgres * 1000 / runs))
         return tps
     }
 
