@@ -30,7 +30,7 @@ struct BenchSmokeTests {
                     case "fills": #expect(output.contains("oms / kernel-sql-limit = "), "\(output)")
                     case "lifecycle":
                         #expect(output.contains("reconcile_order"), "\(output)")
-                        #expect(output.contains("ratio oms / naive-sql = "), "\(output)")
+                        #expect(output.contains("oms / kernel-sql-limit = "), "\(output)")
                     case "events":
                         #expect(output.contains("event delivery, sidecar B"), "\(output)")
                         #expect(!output.contains("not delivered"), "\(output)")

@@ -81,9 +81,13 @@ struct BenchCommand: AsyncParsableCommand {
                                result.commandsPerSecond / naive, result.commandsPerSecond / kernel))
         } else {
             let naive = try baseline.run("naive-lifecycle", script: baseline.naiveLifecycleSQL, seed: false, rate: 10)
+            let kernel = try baseline.run("kernel-lifecycle", script: KernelLifecycleSQL(tenantId: setup.tenantId).script,
+                                          seed: false, rate: 10)
             let orders = Double(result.orders) / max(result.elapsed, 0.001)
-            Swift.print(String(format: "pgbench at %d clients: naive-sql %.1f orders/s", clients, naive))
-            Swift.print(String(format: "ratio oms / naive-sql = %.2f (orders/s)", orders / naive))
+            Swift.print(String(format: "pgbench at %d clients: naive-sql %.1f orders/s, kernel-sql %.1f orders/s",
+                               clients, naive, kernel))
+            Swift.print(String(format: "ratio oms / naive-sql = %.2f, oms / kernel-sql-limit = %.2f (orders/s)",
+                               orders / naive, orders / kernel))
         }
     }
 }

@@ -1,0 +1,156 @@
+/// The statements the kernel sends for one whole lifecycle (create_order …
+/// reconcile_order, as `LifecycleWorkload` drives it), transcribed for
+/// pgbench with the values the kernel would bind. Keep in step with
+/// `OrderStore.insertQuery`, `OrderStore.transition`, `createPlacement`,
+/// `recordFill` and `AllocationStore.create`.
+///
+/// Deviations, all so that pgbench's restart of a failed script from its
+/// first statement (with the same variables) changes nothing twice: the
+/// inserts of the order, placement and allocation do nothing on conflict,
+/// and the placement, fill and allocation writes are guarded by the order
+/// version they expect (the kernel decides that in Swift after its locking
+/// read; the transitions are guarded by state already).
+struct KernelLifecycleSQL {
+    let tenantId: String
+
+    static let orderColumns = """
+        o.tenant_id, o.order_id, o.portfolio_id, o.instrument_id, o.direction, o.order_type, \
+        o.time_in_force, o.ordered_quantity, o.limit_price, o.stop_price, o.expire_at, \
+        o.executed_quantity, o.state, o.basket_id, o.counterparty_id, o.metadata::text AS metadata, \
+        o.client_order_id, o.cancel_reason, o.created_by, o.version, o.created_at, o.updated_at
+        """
+
+    private var order: String { "'KL-' || :n" }
+    private var t: String { "'\(tenantId)'" }
+
+    /// One transaction per command, as `Database.rows` and `TransactionRunner` send them.
+    private func transaction(_ statements: String...) -> String {
+        "BEGIN ISOLATION LEVEL SERIALIZABLE;\n" + statements.map { $0 + ";\n" }.joined() + "COMMIT;\n"
+    }
+
+    private func transition(_ command: String, from: String, to: String, actor: String, role: String,
+                            verdict: (id: String, phase: String)? = nil, confirm: Bool = false) -> String {
+        let resultId = verdict.map { "'\($0.id)-' || :n" } ?? "NULL"
+        return transaction("""
+            WITH prev AS (SELECT state FROM orders WHERE tenant_id = \(t) AND order_id = \(order) \
+            AND state = ANY(ARRAY['\(from)']) AND (NOT false OR executed_quantity = 0) \
+            AND (NOT \(confirm) OR executed_quantity = (SELECT coalesce(sum(a.quantity), 0) FROM allocations a \
+            WHERE a.tenant_id = orders.tenant_id AND a.order_id = orders.order_id)) \
+            AND (NULL::text[] IS NULL OR portfolio_id = ANY(NULL::text[])) FOR UPDATE), \
+            upd AS (UPDATE orders o SET state = '\(to)', version = o.version + 1, updated_at = now(), \
+            cancel_reason = CASE WHEN false THEN NULL ELSE o.cancel_reason END FROM prev \
+            WHERE o.tenant_id = \(t) AND o.order_id = \(order) RETURNING \(Self.orderColumns), prev.state AS from_state), \
+            ev AS (INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
+            actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, '\(command)', from_state, state, \
+            '\(actor)', '\(role)', '{}'::text::jsonb, now() FROM upd RETURNING event_id), \
+            cr AS (INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations, reason, \
+            approver_id, decided_by, decided_at) SELECT tenant_id, \(resultId), order_id, \
+            \(verdict.map { "'\($0.phase)'" } ?? "NULL"), \(verdict == nil ? "NULL" : "'PASSED'"), \
+            \(verdict == nil ? "NULL" : "'[]'")::text::jsonb, NULL, NULL, '\(actor)', now() FROM upd \
+            WHERE (\(resultId))::text IS NOT NULL) \
+            SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
+            """)
+    }
+
+    private func fill(_ n: Int, quantity: Int, executed: Int, state: String, placementState: String,
+                      from: String, version: Int) -> String {
+        transaction("""
+            WITH o AS (SELECT \(Self.orderColumns) FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
+            AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o), \
+            claim AS (INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at, \
+            order_version, recorded_by) SELECT o.tenant_id, 'KLF\(n)-' || :n, o.order_id, NULL, \(quantity), 10.5, now(), \
+            o.version + 1, 'bench-trader' FROM o ON CONFLICT (tenant_id, exec_id) DO NOTHING RETURNING exec_id) \
+            SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
+            """, """
+            SELECT p.placement_id, p.order_id, p.venue, p.broker_id, p.strategy, p.quantity, p.filled_quantity, p.state, \
+            p.created_at FROM placements p WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.state = 'OPEN' \
+            ORDER BY p.created_at, p.placement_id FOR UPDATE
+            """, """
+            WITH upd AS (UPDATE orders SET executed_quantity = \(executed), state = '\(state)', version = version + 1, \
+            updated_at = now() WHERE tenant_id = \(t) AND order_id = \(order) AND version = \(version) \
+            RETURNING tenant_id, order_id, version, state), ids AS (SELECT ARRAY['KLP-' || :n]::text[] AS placement_ids), \
+            pl AS (UPDATE placements p SET filled_quantity = (ARRAY['\(executed)']::text[])\
+            [array_position(ids.placement_ids, p.placement_id)]::numeric, state = (ARRAY['\(placementState)']::text[])\
+            [array_position(ids.placement_ids, p.placement_id)], updated_at = now() FROM ids \
+            WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.placement_id = ANY(ids.placement_ids) \
+            AND EXISTS (SELECT 1 FROM upd)) \
+            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, \
+            payload, occurred_at) SELECT tenant_id, order_id, version, 'record_fill', '\(from)', state, 'bench-trader', \
+            'Trader', ('{"fill": {"exec_id": "KLF\(n)-' || :n || '", "price": 10.5, "quantity": \(quantity)}}')::text::jsonb, \
+            now() FROM upd
+            """)
+    }
+
+    var script: String {
+        "\\set n random(1, 9000000000000000000)\n"
+            + transaction("""
+                WITH ins AS (INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type, \
+                time_in_force, ordered_quantity, limit_price, stop_price, expire_at, executed_quantity, state, basket_id, \
+                counterparty_id, metadata, client_order_id, idempotency_key, created_by, version, created_at, updated_at) \
+                VALUES (\(t), \(order), 'BENCH-P', 'BENCH-I', 'Buy', 'Limit', 'Day', 100, 10.5, NULL, NULL, 0, 'CREATED', \
+                NULL, NULL, NULL::text::jsonb, NULL, NULL, 'bench-pm', 1, now(), now()) ON CONFLICT DO NOTHING \
+                RETURNING tenant_id, order_id) \
+                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
+                actor_role, payload, occurred_at) SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED', \
+                'bench-pm', 'PM', '{"order": {}}'::text::jsonb, now() FROM ins
+                """)
+            + transition("request_pre_trade_compliance", from: "CREATED", to: "PENDING_PRE_TRADE_COMPLIANCE",
+                         actor: "bench-pm", role: "PM")
+            + transition("pass_pre_trade_compliance", from: "PENDING_PRE_TRADE_COMPLIANCE",
+                         to: "PRE_TRADE_COMPLIANCE_PASSED", actor: "bench-compliance", role: "Compliance",
+                         verdict: ("KLR1", "PRE_TRADE"))
+            + transition("send_to_trader", from: "PRE_TRADE_COMPLIANCE_PASSED", to: "SENT_TO_TRADER",
+                         actor: "bench-pm", role: "PM")
+            + transaction("""
+                SELECT \(Self.orderColumns), (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p \
+                WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity \
+                FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
+                AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o
+                """, """
+                WITH pl AS (INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity, \
+                filled_quantity, state, created_by, created_at, updated_at) VALUES (\(t), 'KLP-' || :n, \(order), 'XBENCH', \
+                NULL, NULL, 100, 0, 'OPEN', 'bench-trader', now(), now()) ON CONFLICT DO NOTHING), \
+                upd AS (UPDATE orders SET state = 'ROUTED', version = version + 1, updated_at = now() \
+                WHERE tenant_id = \(t) AND order_id = \(order) AND version = 4 RETURNING tenant_id, order_id, version, state) \
+                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
+                actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'create_placement', \
+                'SENT_TO_TRADER', state, 'bench-trader', 'Trader', '{"placement": {}}'::text::jsonb, now() FROM upd
+                """)
+            + fill(1, quantity: 60, executed: 60, state: "PARTIALLY_FILLED", placementState: "OPEN", from: "ROUTED",
+                   version: 5)
+            + fill(2, quantity: 40, executed: 100, state: "FILLED", placementState: "FILLED", from: "PARTIALLY_FILLED",
+                   version: 6)
+            + transition("close_order", from: "FILLED", to: "CLOSED", actor: "bench-trader", role: "Trader")
+            + transition("send_to_operations", from: "CLOSED", to: "SENT_TO_OPERATIONS", actor: "bench-trader",
+                         role: "Trader")
+            + transition("request_post_trade_compliance", from: "SENT_TO_OPERATIONS",
+                         to: "PENDING_POST_TRADE_COMPLIANCE", actor: "bench-ops", role: "Ops")
+            + transition("pass_post_trade_compliance", from: "PENDING_POST_TRADE_COMPLIANCE",
+                         to: "POST_TRADE_COMPLIANCE_PASSED", actor: "bench-compliance", role: "Compliance",
+                         verdict: ("KLR2", "POST_TRADE"))
+            + transaction("""
+                SELECT \(Self.orderColumns), (SELECT coalesce(sum(a.quantity), 0) FROM allocations a \
+                WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated, (SELECT ac.portfolio_id \
+                FROM accounts ac WHERE ac.tenant_id = o.tenant_id AND ac.account_id = 'BENCH-A') AS account_portfolio_id \
+                FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
+                AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o
+                """, """
+                INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity, \
+                created_by, created_at, updated_at, version) VALUES (\(t), 'KLA-' || :n, \(order), 'BENCH-A', 'BENCH-P', \
+                100, 'bench-ops', now(), now(), 1) ON CONFLICT DO NOTHING RETURNING a.allocation_id, a.order_id, a.account_id, \
+                a.portfolio_id AS allocation_portfolio_id, a.quantity AS allocation_quantity, a.created_by AS \
+                allocation_created_by, a.version AS allocation_version, a.created_at AS allocation_created_at, \
+                a.updated_at AS allocation_updated_at
+                """, """
+                WITH upd AS (UPDATE orders SET version = version + 1, updated_at = now() WHERE tenant_id = \(t) \
+                AND order_id = \(order) AND version = 11 RETURNING tenant_id, order_id, version, state) \
+                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
+                actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'create_allocation', state, state, \
+                'bench-ops', 'Ops', '{"allocation": {}}'::text::jsonb, now() FROM upd
+                """)
+            + transition("confirm_order", from: "POST_TRADE_COMPLIANCE_PASSED", to: "CONFIRMED", actor: "bench-ops",
+                         role: "Ops", confirm: true)
+            + transition("settle_order", from: "CONFIRMED", to: "SETTLED", actor: "bench-ops", role: "Ops")
+            + transition("reconcile_order", from: "SETTLED", to: "RECONCILED", actor: "bench-ops", role: "Ops")
+    }
+}
