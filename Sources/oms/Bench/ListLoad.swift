@@ -67,17 +67,7 @@ struct ListLoad {
     }
 
     private func psql(_ sql: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try PostgresBinaries.locate().path(of: "psql"))
-        process.arguments = ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", databaseURL, "-c", sql]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw ValidationError("psql failed:\n\(text)") }
-        return text
+        try runTool(try PostgresBinaries.locate().path(of: "psql"),
+                    ["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d", databaseURL, "-c", sql])
     }
 }

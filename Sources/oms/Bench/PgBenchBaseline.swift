@@ -169,20 +169,8 @@ struct PgBenchBaseline {
         return tps
     }
 
+    /// pgbench with the session settings of the service's pool (DatabaseURL.clientConfiguration).
     private func shell(_ program: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: program)
-        process.arguments = arguments
-        // The session settings of the service's pool (DatabaseURL.clientConfiguration).
-        process.environment = ProcessInfo.processInfo.environment.merging(["PGOPTIONS": "-c enable_seqscan=off"]) { $1 }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw ValidationError("pgbench failed:\n\(text)") }
-        return text
+        try runTool(program, arguments, environment: ["PGOPTIONS": "-c enable_seqscan=off"])
     }
 }
