@@ -96,7 +96,7 @@ extension Catalogue {
         MethodSpec("oms.get_order_history", "Every event of an order, oldest first.", params: [.orderId],
                    result: "{events: [event]}", mutating: false) { p, ctx in
             let events = try await ctx.services.orders.history(p.string("order_id"), actor: ctx.principal)
-            return .object(["events": .array(events.map(Wire.event))])
+            return .object(["events": .array(events.map { Wire.event($0) })])
         },
         MethodSpec("oms.list_order_links", "Lineage links where the order is source or target.", params: [.orderId],
                    result: "{links: [{source_order_id, target_order_id, kind}]}", mutating: false) { p, ctx in

@@ -69,7 +69,8 @@ extension Wire {
     static func feedEvent(_ event: FeedEvent) -> JSON {
         switch event.body {
         case .order(let orderEvent, let portfolioId):
-            guard case .object(var object) = Wire.event(orderEvent) else { return Wire.event(orderEvent) }
+            let encoded = Wire.event(orderEvent, storedPayload: event.payloadJSON)
+            guard case .object(var object) = encoded else { return encoded }
             object["portfolio_id"] = .string(portfolioId)
             return .object(object)
         case .compliance(let e):

@@ -39,8 +39,9 @@ enum Wire {
         ])
     }
 
-    static func event(_ event: OrderEvent) -> JSON {
-        let payload = (try? JSONParser.parse(event.payload.jsonString())) ?? .object([:])
+    /// An order event; `storedPayload` is its payload as stored, sent as it is.
+    static func event(_ event: OrderEvent, storedPayload: String? = nil) -> JSON {
+        let payload = (try? JSONParser.parse(storedPayload ?? event.payload.jsonString())) ?? .object([:])
         return .object([
             "event_id": .int(Int(event.eventId)),
             "order_id": .string(event.orderId),

@@ -118,10 +118,12 @@ extension OrderStore {
             FROM order_events
             WHERE tenant_id = \(tenantId) AND order_id = \(orderId) AND sequence <= \(Int32(clamping: upToVersion))
             ORDER BY sequence
-            """).map(Self.decodeEvent)
+            """).map { try Self.decodeEvent($0) }
     }
 
-    static func decodeEvent(_ row: PostgresRow) throws -> OrderEvent {
+    /// An `order_events` row; with `decodingPayload: false` the payload is left
+    /// empty (the event feed sends the stored text instead).
+    static func decodeEvent(_ row: PostgresRow, decodingPayload: Bool = true) throws -> OrderEvent {
         let r = row.makeRandomAccess()
         func state(_ name: String) throws -> OrderState? {
             try r[name].decode(String?.self).flatMap(OrderState.init(rawValue:))
@@ -136,7 +138,7 @@ extension OrderStore {
             toState: try state("to_state") ?? .created,
             actorId: try r["actor_id"].decode(String.self),
             actorRole: Role(rawValue: try r["actor_role"].decode(String.self)) ?? .system,
-            payload: try EventPayload.parse(try r["payload"].decode(String.self)),
+            payload: decodingPayload ? try EventPayload.parse(try r["payload"].decode(String.self)) : EventPayload(),
             occurredAt: try r["occurred_at"].decode(Date.self),
             recordedAt: try r["recorded_at"].decode(Date.self))
     }
