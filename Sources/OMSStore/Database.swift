@@ -38,7 +38,7 @@ public struct Database: Sendable {
     /// `rows(_:)` with the statement prepared as `site` (see `PreparedQuery`).
     func rows<Site: PreparedSite>(prepared site: Site.Type, _ query: PostgresQuery) async throws -> [PostgresRow] {
         try await runner.transaction { connection in
-            try await connection.rows(prepared: site, query, logger: self.logger)
+            try await connection.rows(prepared: Site.self, query, logger: self.logger)
         }
     }
 }

@@ -6,7 +6,7 @@ import PostgresNIO
 /// Names a hot call site whose query runs as a named prepared statement.
 /// Declare one empty enum per site; the site's SQL is the text of the query
 /// it interpolates, which is the same on every call.
-protocol PreparedSite {}
+protocol PreparedSite: SendableMetatype {}
 
 /// A query run as a named prepared statement: PostgreSQL parses and plans it
 /// once per connection instead of on every call. On the kernel's fill
