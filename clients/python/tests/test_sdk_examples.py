@@ -405,8 +405,11 @@ class SDKExampleTests(unittest.TestCase):
                 rule_type="max_order_quantity", name=unique("sdk-subscribe"), parameters={"max_quantity": 1_000_000},
                 target_accounts=["PORT-001"], severity="SOFT")
             self.demo.compliance.oms.delete_rule(rule_id=rule_id)
-            wait_until(lambda: failure or {"PRE_TRADE_FAILED", "PRE_TRADE_PASSED", "RULE_CREATED", "RULE_DELETED"}
-                       <= {args[1] for args in printed}, 10, "the compliance events to be printed")
+            # Other tests write rules of the same tenant meanwhile: wait for this rule's own events.
+            wait_until(lambda: failure or ({"PRE_TRADE_FAILED", "PRE_TRADE_PASSED"} <= {args[1] for args in printed}
+                                           and {(rule_id, "RULE_CREATED"), (rule_id, "RULE_DELETED")}
+                                           <= {(args[0], args[1]) for args in printed}),
+                       10, "the compliance events to be printed")
         finally:
             client.close()
             thread.join(5)
