@@ -51,7 +51,6 @@ public final class Session: Sendable {
     /// How a request id keys `afterAnswer`.
     static func key(_ id: RPCID) -> String { id.json.serializedString }
 
-
     /// Runs `action` right after the answer to `requestId` is written (at once
     /// for a notification), so a subscription's events follow its answer.
     func afterAnswer(to requestId: String?, _ action: @escaping @Sendable () -> Void) {

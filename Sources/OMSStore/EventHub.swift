@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import OMSCore
 import PostgresNIO
 
@@ -77,7 +78,7 @@ public actor EventHub {
     /// takes fresh streams (a cancelled AsyncStream consumer ends its stream).
     private nonisolated let wake = Signal()
     private nonisolated let commit = Signal()
-    private nonisolated let listening = Flag()
+    private nonisolated let listening = NIOLockedValueBox(false)
     private nonisolated let metrics: StoreMetrics
 
     public init(url: DatabaseURL, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
@@ -87,7 +88,7 @@ public actor EventHub {
     }
 
     /// Whether LISTEN is in place on a live connection right now (readiness).
-    public nonisolated var isListening: Bool { listening.value }
+    public nonisolated var isListening: Bool { listening.withLockedValue { $0 } }
 
     /// Called after a transaction of this sidecar that may have appended
     /// events committed: wakes this hub at once and the other sidecars with
@@ -116,7 +117,7 @@ public actor EventHub {
                 backoff = 100_000_000
                 try await serve(connection)
             } catch {
-                listening.set(false)
+                listening.withLockedValue { $0 = false }
                 metrics.listenConnected.set(0)
                 if Task.isCancelled { break }
                 metrics.listenReconnects.increment()
@@ -171,7 +172,7 @@ public actor EventHub {
             },
             loop {
                 try await connection.listen(on: "oms_events") { notifications in
-                    listening.set(true)
+                    listening.withLockedValue { $0 = true }
                     metrics.listenConnected.set(1)
                     wake.fire()  // LISTEN is in place: catch up on anything committed before it
                     for try await _ in notifications { wake.fire() }
@@ -197,7 +198,7 @@ public actor EventHub {
         } onCancel: {
             end.yield(CancellationError())
         }
-        listening.set(false)
+        listening.withLockedValue { $0 = false }
         metrics.listenConnected.set(0)
         for task in loops { task.cancel() }
         wake.finish()
@@ -334,7 +335,6 @@ public actor EventHub {
         registration.continuation.finish()
     }
 
-
     private func ready() async throws -> PostgresConnection {
         for _ in 0..<100 {
             if let connection { return connection }
@@ -342,14 +342,6 @@ public actor EventHub {
         }
         throw OMSError(.unavailable, "the event listener is not connected to the database")
     }
-}
-
-/// A boolean shared with the hub's connection loops.
-final class Flag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = false
-    var value: Bool { lock.withLock { stored } }
-    func set(_ value: Bool) { lock.withLock { stored = value } }
 }
 
 /// A coalescing wake-up: fires into the current stream, at most one pending.

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import OMSCore
 import PostgresNIO
 
@@ -34,13 +35,13 @@ struct PreparedQuery<Site: PreparedSite>: PostgresPreparedStatement {
     /// every site the same statement ("already exists").
     static var name: String { "oms." + String(describing: Site.self) }
 
-    static var sql: String { PreparedSQL.texts.withLock { $0[name] } ?? "" }
+    static var sql: String { PreparedSQL.texts.withLockedValue { $0[name] } ?? "" }
 
     let bindings: PostgresBindings
 
     init(_ query: PostgresQuery) throws {
         let sql = query.sql
-        let known = PreparedSQL.texts.withLock { texts -> String in
+        let known = PreparedSQL.texts.withLockedValue { texts -> String in
             if let known = texts[Self.name] { return known }
             texts[Self.name] = sql
             return sql
@@ -55,15 +56,9 @@ struct PreparedQuery<Site: PreparedSite>: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> PostgresRow { row }
 }
 
-/// The SQL of every prepared site, recorded at first use.
-final class PreparedSQL: @unchecked Sendable {
-    static let texts = PreparedSQL()
-    private let lock = NSLock()
-    private var bySite: [String: String] = [:]
-
-    func withLock<T>(_ body: (inout [String: String]) -> T) -> T {
-        lock.withLock { body(&bySite) }
-    }
+/// The SQL of every prepared site by name, recorded at first use.
+enum PreparedSQL {
+    static let texts = NIOLockedValueBox<[String: String]>([:])
 }
 
 extension PostgresConnection {

@@ -81,7 +81,7 @@ struct BenchCommand: AsyncParsableCommand {
                                result.commandsPerSecond / naive, result.commandsPerSecond / kernel))
         } else {
             let naive = try baseline.run("naive-lifecycle", script: baseline.naiveLifecycleSQL, seed: false, rate: 10)
-            let kernel = try baseline.run("kernel-lifecycle", script: KernelLifecycleSQL(tenantId: setup.tenantId).script,
+            let kernel = try baseline.run("kernel-lifecycle", script: KernelSQL(tenantId: setup.tenantId).lifecycleScript,
                                           seed: false, rate: 10)
             let orders = Double(result.orders) / max(result.elapsed, 0.001)
             Swift.print(String(format: "pgbench at %d clients: naive-sql %.1f orders/s, kernel-sql %.1f orders/s",

@@ -53,24 +53,8 @@ struct PgBenchBaseline {
             """
     }
 
-    /// The statements `OrderStore.recordFill` sends, in order, with the values
-    /// the kernel would bind (pgbench variables; `\\gset` carries what the
-    /// Swift code reads between them). Keep in step with OrderStore+Fills.swift.
-    var kernelFillSQL: String {
-        let t = tenantId
-        return """
-            \\set n random(1, \(orders))
-            \\set e random(1, 9000000000000000000)
-            BEGIN ISOLATION LEVEL SERIALIZABLE;
-            WITH o AS (SELECT o.tenant_id, o.order_id, o.portfolio_id, o.instrument_id, o.direction, o.order_type, o.time_in_force, o.ordered_quantity, o.limit_price, o.stop_price, o.expire_at, o.executed_quantity AS executed, o.state, o.basket_id, o.counterparty_id, o.metadata::text AS metadata, o.client_order_id, o.cancel_reason, o.created_by, o.version, o.created_at, o.updated_at FROM orders o WHERE o.tenant_id = '\(t)' AND o.order_id = 'PGB-' || :n AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o), claim AS (INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at, order_version, recorded_by) SELECT o.tenant_id, 'k-' || :e, o.order_id, NULL, 1, 10.25, now(), o.version + 1, 'bench-trader' FROM o ON CONFLICT (tenant_id, exec_id) DO NOTHING RETURNING exec_id) SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o \\gset
-            SELECT p.placement_id, p.order_id, p.venue, p.broker_id, p.strategy, p.quantity, p.filled_quantity AS pfilled, p.state, p.created_at FROM placements p WHERE p.tenant_id = '\(t)' AND p.order_id = 'PGB-' || :n AND p.state = 'OPEN' ORDER BY p.created_at, p.placement_id FOR UPDATE \\gset
-            \\set q :executed + 1
-            \\set pq :pfilled + 1
-            WITH upd AS (UPDATE orders SET executed_quantity = :q, state = 'PARTIALLY_FILLED', version = version + 1, updated_at = now() WHERE tenant_id = '\(t)' AND order_id = 'PGB-' || :n RETURNING tenant_id, order_id, version, state), ids AS (SELECT ARRAY['PGBP-' || :n]::text[] AS placement_ids), pl AS (UPDATE placements p SET filled_quantity = (ARRAY[:pq::text]::text[])[array_position(ids.placement_ids, p.placement_id)]::numeric, state = (ARRAY['OPEN']::text[])[array_position(ids.placement_ids, p.placement_id)], updated_at = now() FROM ids WHERE p.tenant_id = '\(t)' AND p.order_id = 'PGB-' || :n AND p.placement_id = ANY(ids.placement_ids)) INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'record_fill', 'PARTIALLY_FILLED', state, 'bench-trader', 'Trader', ('{"fill": {"exec_id": "k-' || :e || '", "executed_at": "2026-11-26T00:00:00.000Z", "price": 10.25, "quantity": 1}}')::text::jsonb, now() FROM upd;
-            COMMIT;
-
-            """
-    }
+    /// The statements `OrderStore.recordFill` sends (`KernelSQL`).
+    var kernelFillSQL: String { KernelSQL(tenantId: tenantId).fillScript(orders: orders) }
 
     /// One whole order per script run, one transaction per step, as a naive
     /// client would write it. pgbench restarts a failed script from its first

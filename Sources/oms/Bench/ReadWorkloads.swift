@@ -88,17 +88,8 @@ struct EventsWorkload: Sendable {
         }
         var total = try await runClients(clients, duration: duration) { client, deadline in
             let connection = try await (client.isMultiple(of: 2) ? setup : second).connect(.trader)
-            var result = BenchResult()
-            var n = 0
-            while ContinuousClock.now < deadline {
-                n += 1
-                let execId = "e\(client)-\(n)-\(UUID().uuidString.prefix(8))"
-                await clock.send(execId, ContinuousClock.now)
-                _ = try await timed(&result, "record_fill") {
-                    try await connection.call("ems.record_fill", [
-                        "order_id": .string(pool.randomElement()!), "exec_id": .string(execId),
-                        "quantity": .number("1"), "price": .string("10.25")])
-                }
+            let result = try await FillsWorkload.recordFills(on: connection, client: client, pool: pool, until: deadline) {
+                await clock.send($0, ContinuousClock.now)
             }
             await connection.close()
             return result

@@ -72,19 +72,30 @@ struct FillsWorkload: Sendable {
     func run() async throws -> BenchResult {
         try await runClients(clients, duration: duration) { client, deadline in
             let connection = try await setup.connect(client.isMultiple(of: 2) ? .trader : .system)
-            var result = BenchResult()
-            var n = 0
-            while ContinuousClock.now < deadline {
-                n += 1
-                let id = pool[Int.random(in: 0..<pool.count)]
-                _ = try await timed(&result, "record_fill") {
-                    try await connection.call("ems.record_fill", [
-                        "order_id": .string(id), "exec_id": .string("f\(client)-\(n)-\(UUID().uuidString.prefix(8))"),
-                        "quantity": .number("1"), "price": .string("10.25")])
-                }
-            }
+            let result = try await Self.recordFills(on: connection, client: client, pool: pool, until: deadline)
             await connection.close()
             return result
         }
+    }
+
+    /// Fills of 1 on random orders of `pool` until the deadline, timed;
+    /// `sending` sees each exec_id just before its command goes out.
+    static func recordFills(
+        on connection: OMSClient, client: Int, pool: [String], until deadline: ContinuousClock.Instant,
+        sending: @Sendable (String) async -> Void = { _ in }
+    ) async throws -> BenchResult {
+        var result = BenchResult()
+        var n = 0
+        while ContinuousClock.now < deadline {
+            n += 1
+            let execId = "f\(client)-\(n)-\(UUID().uuidString.prefix(8))"
+            await sending(execId)
+            _ = try await timed(&result, "record_fill") {
+                try await connection.call("ems.record_fill", [
+                    "order_id": .string(pool.randomElement()!), "exec_id": .string(execId),
+                    "quantity": .number("1"), "price": .string("10.25")])
+            }
+        }
+        return result
     }
 }

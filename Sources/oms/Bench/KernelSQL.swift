@@ -1,16 +1,16 @@
-/// The statements the kernel sends for one whole lifecycle (create_order …
-/// reconcile_order, as `LifecycleWorkload` drives it), transcribed for
-/// pgbench with the values the kernel would bind. Keep in step with
-/// `OrderStore.insertQuery`, `OrderStore.transition`, `createPlacement`,
-/// `recordFill` and `AllocationStore.create`.
+/// The statements the kernel sends, transcribed for pgbench with the values
+/// the kernel would bind: one fill (the `fills` baseline) and one whole
+/// lifecycle (create_order … reconcile_order, as `LifecycleWorkload` drives
+/// it). Keep in step with `OrderStore.insertQuery`, `OrderStore.transition`,
+/// `createPlacement`, `recordFill` and `AllocationStore.create`.
 ///
-/// Deviations, all so that pgbench's restart of a failed script from its
-/// first statement (with the same variables) changes nothing twice: the
-/// inserts of the order, placement and allocation do nothing on conflict,
-/// and the placement, fill and allocation writes are guarded by the order
-/// version they expect (the kernel decides that in Swift after its locking
-/// read; the transitions are guarded by state already).
-struct KernelLifecycleSQL {
+/// Deviations in the lifecycle, all so that pgbench's restart of a failed
+/// script from its first statement (with the same variables) changes nothing
+/// twice: the inserts of the order, placement and allocation do nothing on
+/// conflict, and the placement, fill and allocation writes are guarded by
+/// the order version they expect (the kernel decides that in Swift after its
+/// locking read; the transitions are guarded by state already).
+struct KernelSQL {
     let tenantId: String
 
     static let orderColumns = """
@@ -52,36 +52,56 @@ struct KernelLifecycleSQL {
             """)
     }
 
-    private func fill(_ n: Int, quantity: Int, executed: Int, state: String, placementState: String,
-                      from: String, version: Int) -> String {
-        transaction("""
+    /// `recordFill`'s three statements in one transaction. The values are SQL
+    /// expressions; with `readBack`, the two locking reads store their columns
+    /// in pgbench variables (`\\gset`) and the write uses `:q` and `:pq`, the
+    /// order's and placement's filled quantity plus `quantity`.
+    private func fill(order: String, execId: String, placementId: String, quantity: String, price: String,
+                      executed: String, placementFilled: String, state: String, placementState: String,
+                      from: String, expectedVersion: Int? = nil, readBack: Bool = false) -> String {
+        let end = readBack ? " \\gset" : ";"  // \gset ends a query of its own
+        return "BEGIN ISOLATION LEVEL SERIALIZABLE;\n" + """
             WITH o AS (SELECT \(Self.orderColumns) FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
             AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o), \
             claim AS (INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at, \
-            order_version, recorded_by) SELECT o.tenant_id, 'KLF\(n)-' || :n, o.order_id, NULL, \(quantity), 10.5, now(), \
+            order_version, recorded_by) SELECT o.tenant_id, \(execId), o.order_id, NULL, \(quantity), \(price), now(), \
             o.version + 1, 'bench-trader' FROM o ON CONFLICT (tenant_id, exec_id) DO NOTHING RETURNING exec_id) \
-            SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
-            """, """
+            SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o\(end)
             SELECT p.placement_id, p.order_id, p.venue, p.broker_id, p.strategy, p.quantity, p.filled_quantity, p.state, \
             p.created_at FROM placements p WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.state = 'OPEN' \
-            ORDER BY p.created_at, p.placement_id FOR UPDATE
-            """, """
+            ORDER BY p.created_at, p.placement_id FOR UPDATE\(end)
+
+            """
+            + (readBack ? "\\set q :executed_quantity + \(quantity)\n\\set pq :filled_quantity + \(quantity)\n" : "")
+            + """
             WITH upd AS (UPDATE orders SET executed_quantity = \(executed), state = '\(state)', version = version + 1, \
-            updated_at = now() WHERE tenant_id = \(t) AND order_id = \(order) AND version = \(version) \
-            RETURNING tenant_id, order_id, version, state), ids AS (SELECT ARRAY['KLP-' || :n]::text[] AS placement_ids), \
-            pl AS (UPDATE placements p SET filled_quantity = (ARRAY['\(executed)']::text[])\
+            updated_at = now() WHERE tenant_id = \(t) AND order_id = \(order)\
+            \(expectedVersion.map { " AND version = \($0)" } ?? "") \
+            RETURNING tenant_id, order_id, version, state), ids AS (SELECT ARRAY[\(placementId)]::text[] AS placement_ids), \
+            pl AS (UPDATE placements p SET filled_quantity = (ARRAY[\(placementFilled)]::text[])\
             [array_position(ids.placement_ids, p.placement_id)]::numeric, state = (ARRAY['\(placementState)']::text[])\
             [array_position(ids.placement_ids, p.placement_id)], updated_at = now() FROM ids \
             WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.placement_id = ANY(ids.placement_ids) \
             AND EXISTS (SELECT 1 FROM upd)) \
             INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, \
             payload, occurred_at) SELECT tenant_id, order_id, version, 'record_fill', '\(from)', state, 'bench-trader', \
-            'Trader', ('{"fill": {"exec_id": "KLF\(n)-' || :n || '", "price": 10.5, "quantity": \(quantity)}}')::text::jsonb, \
-            now() FROM upd
-            """)
+            'Trader', ('{"fill": {"exec_id": "' || \(execId) || '", "price": \(price), "quantity": \(quantity)}}')::text::jsonb, \
+            now() FROM upd;
+            COMMIT;
+
+            """
     }
 
-    var script: String {
+    /// One fill of 1 on a random order of the pgbench pool (`PgBenchBaseline.seedSQL`).
+    func fillScript(orders: Int) -> String {
+        "\\set n random(1, \(orders))\n\\set e random(1, 9000000000000000000)\n"
+            + fill(order: "'PGB-' || :n", execId: "('k-' || :e)", placementId: "'PGBP-' || :n", quantity: "1",
+                   price: "10.25", executed: ":q", placementFilled: ":pq::text", state: "PARTIALLY_FILLED",
+                   placementState: "OPEN", from: "PARTIALLY_FILLED", readBack: true)
+    }
+
+    /// One whole order, create_order to reconcile_order.
+    var lifecycleScript: String {
         "\\set n random(1, 9000000000000000000)\n"
             + transaction("""
                 WITH ins AS (INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type, \
@@ -116,10 +136,12 @@ struct KernelLifecycleSQL {
                 actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'create_placement', \
                 'SENT_TO_TRADER', state, 'bench-trader', 'Trader', '{"placement": {}}'::text::jsonb, now() FROM upd
                 """)
-            + fill(1, quantity: 60, executed: 60, state: "PARTIALLY_FILLED", placementState: "OPEN", from: "ROUTED",
-                   version: 5)
-            + fill(2, quantity: 40, executed: 100, state: "FILLED", placementState: "FILLED", from: "PARTIALLY_FILLED",
-                   version: 6)
+            + fill(order: order, execId: "('KLF1-' || :n)", placementId: "'KLP-' || :n", quantity: "60", price: "10.5",
+                   executed: "60", placementFilled: "'60'", state: "PARTIALLY_FILLED", placementState: "OPEN",
+                   from: "ROUTED", expectedVersion: 5)
+            + fill(order: order, execId: "('KLF2-' || :n)", placementId: "'KLP-' || :n", quantity: "40", price: "10.5",
+                   executed: "100", placementFilled: "'100'", state: "FILLED", placementState: "FILLED",
+                   from: "PARTIALLY_FILLED", expectedVersion: 6)
             + transition("close_order", from: "FILLED", to: "CLOSED", actor: "bench-trader", role: "Trader")
             + transition("send_to_operations", from: "CLOSED", to: "SENT_TO_OPERATIONS", actor: "bench-trader",
                          role: "Trader")
