@@ -22,7 +22,7 @@ public struct ReadinessProbe: Sendable {
         var checks: [ReadinessReport.Check] = []
         do {
             let applied = try await withTimeout(timeout) { [database] in
-                try await database.runner.leased { connection in
+                try await database.runner.leased(.system) { connection in
                     let rows = try await connection.query("SELECT name FROM schema_migrations", logger: database.logger)
                     var names: [String] = []
                     for try await name in rows.decode(String.self) { names.append(name) }

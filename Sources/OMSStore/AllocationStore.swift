@@ -24,7 +24,7 @@ public struct AllocationStore: Sendable {
     public func create(
         orderId: String, accountId: String, portfolioId: String, quantity: Decimal, actor: Principal
     ) async throws -> Allocation {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let rows = try await connection.rows(prepared: AllocationLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
@@ -70,7 +70,7 @@ public struct AllocationStore: Sendable {
             throw OMSError(.invalidArgument, "changes names no field to change (quantity, account_id)",
                            details: ["field": "changes"])
         }
-        return try await database.runner.transaction { connection in
+        return try await database.runner.transaction(actor.scope) { connection in
             let rows = try await connection.rows("""
                 SELECT \(unescaped: OrderRow.columns), \(unescaped: Self.columns),
                     (SELECT coalesce(sum(x.quantity), 0) FROM allocations x
@@ -113,7 +113,7 @@ public struct AllocationStore: Sendable {
 
     /// The allocation, if its order is in the actor's tenant and portfolios; else NOT_FOUND.
     public func get(_ allocationId: String, actor: Principal) async throws -> Allocation {
-        let rows = try await database.rows("""
+        let rows = try await database.rows(actor.scope, """
             SELECT \(unescaped: Self.columns)
             FROM allocations a JOIN orders o ON o.tenant_id = a.tenant_id AND o.order_id = a.order_id
             WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
@@ -126,7 +126,7 @@ public struct AllocationStore: Sendable {
     /// The allocations of an order, oldest first; ORDER_NOT_FOUND if the order is out of reach.
     public func list(orderId: String, actor: Principal) async throws -> [Allocation] {
         _ = try await OrderStore(database: database).getOrder(orderId, actor: actor)
-        return try await database.rows("""
+        return try await database.rows(actor.scope, """
             SELECT \(unescaped: Self.columns) FROM allocations a
             WHERE a.tenant_id = \(actor.tenantId) AND a.order_id = \(orderId)
             ORDER BY a.created_at, a.allocation_id

@@ -55,7 +55,7 @@ public actor ComplianceEvaluator {
     /// Decides every order currently pending.
     func sweep() async throws {
         let states = Self.pending.map(\.rawValue).sorted()
-        let rows = try await database.rows("""
+        let rows = try await database.rows(.system, """
             SELECT tenant_id, order_id FROM orders WHERE state = ANY(\(states)) ORDER BY updated_at LIMIT 10000
             """)
         for row in rows {

@@ -30,7 +30,7 @@ public struct ComplianceSnapshotStore: Sendable {
     /// worked and of `instrumentIds`, and the active rules targeting it.
     public func load(portfolioId: String, instrumentIds: [String] = [], actor: Principal) async throws -> Loaded {
         try RuleStore.requireEntitled(actor, to: [portfolioId])
-        return try await database.runner.transaction(readOnly: true) { connection in
+        return try await database.runner.transaction(actor.scope, readOnly: true) { connection in
             try await load(portfolioId: portfolioId, instrumentIds: instrumentIds, actor: actor, on: connection)
         }
     }
@@ -47,7 +47,7 @@ public struct ComplianceSnapshotStore: Sendable {
             try RuleStore.requireEntitled(actor, to: [proposal.portfolioId])
         }
         let portfolios = Dictionary(grouping: proposals, by: \.portfolioId).mapValues { Set($0.map(\.instrumentId)).sorted() }
-        let loaded = try await database.runner.transaction(readOnly: true) { connection in
+        let loaded = try await database.runner.transaction(actor.scope, readOnly: true) { connection in
             var loaded: [String: Loaded] = [:]
             for (portfolioId, instruments) in portfolios.sorted(by: { $0.key < $1.key }) {
                 loaded[portfolioId] = try await load(portfolioId: portfolioId, instrumentIds: instruments, actor: actor,

@@ -17,8 +17,8 @@ public struct Database: Sendable {
     /// Where the store counts retries, pool use and events.
     public var metrics: StoreMetrics { runner.metrics }
 
-    /// Runs one statement in its own SERIALIZABLE transaction and retries it
-    /// on serialization failures.
+    /// Runs one statement in its own SERIALIZABLE transaction scoped to
+    /// `scope` and retries it on serialization failures.
     ///
     /// The statement is wrapped in BEGIN … COMMIT on purpose, although the
     /// connection's default isolation would make a bare statement
@@ -29,15 +29,17 @@ public struct Database: Sendable {
     /// the write was rolled back. Seen by the Python client's stress test as
     /// create_order answering an order id that was never stored. With an
     /// explicit COMMIT, that failure is the COMMIT's error and is retried.
-    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await runner.transaction { connection in
+    func rows(_ scope: TenantScope, _ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await runner.transaction(scope) { connection in
             try await connection.query(query, logger: self.logger).collect()
         }
     }
 
     /// `rows(_:)` with the statement prepared as `site` (see `PreparedQuery`).
-    func rows<Site: PreparedSite>(prepared site: Site.Type, _ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await runner.transaction { connection in
+    func rows<Site: PreparedSite>(_ scope: TenantScope, prepared site: Site.Type, _ query: PostgresQuery)
+        async throws -> [PostgresRow]
+    {
+        try await runner.transaction(scope) { connection in
             try await connection.rows(prepared: Site.self, query, logger: self.logger)
         }
     }

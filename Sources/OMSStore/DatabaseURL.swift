@@ -68,14 +68,20 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// a fresh database): the kernel's fill statements on 64 orders ran at
     /// 300 transactions/s with 13% failing after 10 tries with them, 1,134
     /// with none failing without them (pgbench, 8 clients; docs/performance.md).
-    public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+    ///
+    /// The pool runs as `role` (`oms_app` by default, sql/0010): not the
+    /// tables' owner, so row-level security applies to every statement.
+    /// `role: nil` keeps the login's own role, for migrations.
+    public func clientConfiguration(maxConnections: Int = 20, role: String? = DatabaseURL.appRole)
+        -> PostgresClient.Configuration
+    {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.additionalStartupParameters = [
             ("default_transaction_isolation", "serializable"),
             ("enable_seqscan", "off"),
             ("application_name", "oms"),
-        ]
+        ] + (role.map { [("role", $0)] } ?? [])
         configuration.options.maximumConnections = maxConnections
         configuration.options.minimumConnections = 0
         return configuration
@@ -84,13 +90,20 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// A single connection at READ COMMITTED, for LISTEN and for reading the
     /// events tables (a SERIALIZABLE reader would add predicate locks that
     /// abort writers; the event cursor needs no more than READ COMMITTED).
+    /// It runs as the application role in the system scope for its whole
+    /// life: it reads every tenant's events and writes nothing.
     public func listenConfiguration() -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
             host: host, port: port, username: username, password: password, database: database, tls: .disable)
         configuration.options.additionalStartupParameters = [
             ("default_transaction_isolation", "read committed"),
             ("application_name", "oms-listen"),
+            ("role", DatabaseURL.appRole),
+            ("oms.tenant_id", TenantScope.system.setting),
         ]
         return configuration
     }
+
+    /// The role the service's connections run as (created by sql/0010).
+    public static let appRole = "oms_app"
 }

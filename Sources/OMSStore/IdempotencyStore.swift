@@ -12,7 +12,7 @@ public struct IdempotencyStore: Sendable {
     /// The stored answer (JSON text) for a key, or nil. A key first used by
     /// another method is CONFLICT: it cannot be the same call.
     public func answer(for key: String, method: String, tenantId: String) async throws -> String? {
-        let rows = try await database.rows("""
+        let rows = try await database.rows(.tenant(tenantId), """
             SELECT method, result::text FROM idempotency_keys WHERE tenant_id = \(tenantId) AND idempotency_key = \(key)
             """)
         guard let row = rows.first else { return nil }
@@ -26,7 +26,7 @@ public struct IdempotencyStore: Sendable {
 
     /// Records the first answer; a concurrent first answer wins and is returned.
     public func record(_ result: String, for key: String, method: String, actor: Principal) async throws -> String {
-        let rows = try await database.rows("""
+        let rows = try await database.rows(actor.scope, """
             WITH ins AS (
                 INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
                 VALUES (\(actor.tenantId), \(key), \(method), \(actor.principalId), \(result)::jsonb)

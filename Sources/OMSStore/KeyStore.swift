@@ -23,7 +23,7 @@ public struct KeyStore: Sendable {
     /// Issues a key without an acting principal (bootstrap: `oms admin create-tenant`).
     public func issue(principalId: String, tenantId: String) async throws -> IssuedKey {
         let key = Self.newKey(tenantId: tenantId, principalId: principalId)
-        let rows = try await database.rows("""
+        let rows = try await database.rows(.tenant(tenantId), """
             INSERT INTO api_keys (tenant_id, key_id, principal_id, key_hash)
             SELECT \(tenantId), \(key.issued.keyId), principal_id, \(key.hash) FROM principals
             WHERE tenant_id = \(tenantId) AND principal_id = \(principalId)
@@ -45,7 +45,7 @@ public struct KeyStore: Sendable {
     /// Revokes a key of the actor's tenant.
     public func revoke(keyId: String, actor: Principal) async throws {
         try ReferenceStore.require(actor, [.admin], "revoke API keys")
-        let rows = try await database.rows("""
+        let rows = try await database.rows(actor.scope, """
             UPDATE api_keys SET revoked_at = coalesce(revoked_at, now())
             WHERE tenant_id = \(actor.tenantId) AND key_id = \(keyId) RETURNING key_id
             """)
@@ -60,7 +60,7 @@ public struct KeyStore: Sendable {
         let refused = OMSError(.unauthenticated, "invalid or revoked API key")
         let parts = apiKey.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "omsk", apiKey.utf8.count <= 256 else { throw refused }
-        let rows = try await database.rows("""
+        let rows = try await database.rows(.tenant(String(parts[1])), """
             SELECT p.principal_id, p.role, p.portfolio_ids, k.key_hash
             FROM api_keys k JOIN principals p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
             WHERE k.tenant_id = \(String(parts[1])) AND k.key_id = \(String(parts[2])) AND k.revoked_at IS NULL

@@ -5,7 +5,7 @@ import PostgresNIO
 extension OrderStore {
     /// Groups live orders, none already in a basket, into a new basket.
     public func createBasket(name: String, orderIds: [String], actor: Principal) async throws -> Basket {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let orders = try await lockOrders(orderIds, actor: actor, on: connection)
             try Restructuring.decideBasket(name: name, orders: orders, role: actor.role)
             let now = Timestamp.microseconds(Date())
@@ -28,14 +28,14 @@ extension OrderStore {
 
     /// A basket with the orders in it (those the principal may see).
     public func basket(_ basketId: String, actor: Principal) async throws -> Basket {
-        let rows = try await database.rows("""
+        let rows = try await database.rows(actor.scope, """
             SELECT name, created_by, created_at FROM baskets WHERE tenant_id = \(actor.tenantId) AND basket_id = \(basketId)
             """)
         guard let row = rows.first else {
             throw OMSError(.notFound, "basket \(basketId) not found", details: ["basket_id": basketId])
         }
         let (name, createdBy, createdAt) = try row.decode((String, String, Date).self)
-        let orders = try await database.rows("""
+        let orders = try await database.rows(actor.scope, """
             SELECT order_id FROM orders
             WHERE tenant_id = \(actor.tenantId) AND basket_id = \(basketId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -48,7 +48,7 @@ extension OrderStore {
     /// that may not go refuses the whole basket, naming it.
     public func sendBasketToTrader(_ basketId: String, actor: Principal) async throws -> [Order] {
         let ids = try await basket(basketId, actor: actor).orderIds
-        let everyOrder = try await database.rows("""
+        let everyOrder = try await database.rows(actor.scope, """
             SELECT count(*) FROM orders WHERE tenant_id = \(actor.tenantId) AND basket_id = \(basketId)
             """).first?.decode(Int.self) ?? 0
         guard !ids.isEmpty, ids.count == everyOrder else {
@@ -56,7 +56,7 @@ extension OrderStore {
             throw OMSError(.permissionDenied, "basket \(basketId) holds orders outside your portfolios or none at all",
                            details: ["basket_id": basketId])
         }
-        return try await database.runner.transaction { connection in
+        return try await database.runner.transaction(actor.scope) { connection in
             let orders = try await lockOrders(ids, actor: actor, on: connection)
             let now = Timestamp.microseconds(Date())
             var sent: [Order] = []

@@ -28,7 +28,7 @@ extension OrderStore {
         orderId: String, venue: String, quantity: Decimal, brokerId: String? = nil, strategy: String? = nil,
         actor: Principal
     ) async throws -> Placement {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let rows = try await connection.rows(prepared: PlacementLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p
@@ -82,7 +82,7 @@ extension OrderStore {
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
             """
-        let updated = try await database.rows("""
+        let updated = try await database.rows(actor.scope, """
             UPDATE placements p SET state = 'CANCELED', updated_at = \(now)
             FROM orders o
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId) AND p.state = 'OPEN'
@@ -91,7 +91,7 @@ extension OrderStore {
             RETURNING \(unescaped: Self.placementColumns)
             """)
         if let row = updated.first { return try Self.decodePlacement(row) }
-        guard let row = try await database.rows(visible).first else {
+        guard let row = try await database.rows(actor.scope, visible).first else {
             throw OMSError(.placementNotFound, "placement \(placementId) not found", details: ["placement_id": placementId])
         }
         let placement = try Self.decodePlacement(row)
@@ -102,7 +102,7 @@ extension OrderStore {
     /// The placements of an order, oldest first.
     public func placements(orderId: String, actor: Principal) async throws -> [Placement] {
         _ = try await getOrder(orderId, actor: actor)
-        return try await database.rows("""
+        return try await database.rows(actor.scope, """
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) ORDER BY p.created_at, p.placement_id
             """).map(Self.decodePlacement)

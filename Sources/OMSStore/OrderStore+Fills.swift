@@ -23,7 +23,7 @@ extension OrderStore {
         let now = Timestamp.microseconds(Date())
         let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
                               executedAt: Timestamp.microseconds(executedAt ?? now))
-        let outcome: FillOutcome = try await database.runner.transaction { connection in
+        let outcome: FillOutcome = try await database.runner.transaction(actor.scope) { connection in
             // Lock the order and claim the exec_id in one statement. The claim is
             // an insert that does nothing on conflict, not a read: under
             // SERIALIZABLE a read of fills_pkey would predicate-lock the index

@@ -43,7 +43,7 @@ public struct OrderLink: Sendable, Equatable, Codable {
 extension OrderStore {
     /// The order if it exists in the actor's tenant and the actor is entitled to its portfolio.
     public func order(_ orderId: String, actor: Principal) async throws -> Order? {
-        try await database.rows(prepared: OrderByIdSite.self, """
+        try await database.rows(actor.scope, prepared: OrderByIdSite.self, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -59,7 +59,7 @@ extension OrderStore {
     }
 
     func order(idempotencyKey: String, actor: Principal) async throws -> Order? {
-        try await database.rows("""
+        try await database.rows(actor.scope, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.idempotency_key = \(idempotencyKey)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -89,7 +89,7 @@ extension OrderStore {
         guard filter.offset >= 0 else {
             throw OMSError(.invalidArgument, "offset must not be negative", details: ["field": "offset"])
         }
-        return try await database.rows("""
+        return try await database.rows(actor.scope, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -112,7 +112,7 @@ extension OrderStore {
     }
 
     func events(_ orderId: String, tenantId: String, upToVersion: Int = .max) async throws -> [OrderEvent] {
-        try await database.rows("""
+        try await database.rows(.tenant(tenantId), """
             SELECT event_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role,
                    payload::text AS payload, occurred_at, recorded_at
             FROM order_events
@@ -146,7 +146,7 @@ extension OrderStore {
     /// Links where the order is source or target.
     public func links(_ orderId: String, actor: Principal) async throws -> [OrderLink] {
         _ = try await getOrder(orderId, actor: actor)
-        return try await database.rows("""
+        return try await database.rows(actor.scope, """
             SELECT source_order_id, target_order_id, kind, created_at FROM order_links
             WHERE tenant_id = \(actor.tenantId) AND (source_order_id = \(orderId) OR target_order_id = \(orderId))
             ORDER BY created_at, source_order_id, target_order_id

@@ -84,7 +84,7 @@ extension OrderStore {
     /// Merges orders that agree on their economics into one new CREATED order;
     /// the sources end CANCELED (MERGED), linked MERGE to it.
     public func mergeOrders(_ orderIds: [String], actor: Principal) async throws -> Order {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let sources = try await lockOrders(orderIds, actor: actor, on: connection)
             let draft = try Restructuring.decideMerge(sources, role: actor.role)
             let now = Timestamp.microseconds(Date())
@@ -100,7 +100,7 @@ extension OrderStore {
     /// Splits an order into new CREATED orders of the given quantities (summing
     /// exactly to it); the source ends CANCELED (SPLIT), linked SPLIT to each.
     public func splitOrder(_ orderId: String, quantities: [Decimal], actor: Principal) async throws -> [Order] {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let source = try await lockOrders([orderId], actor: actor, on: connection)[0]
             let drafts = try Restructuring.decideSplit(source, quantities: quantities, role: actor.role)
             let now = Timestamp.microseconds(Date())
@@ -116,7 +116,7 @@ extension OrderStore {
     /// Closes an order and, when something is unfilled, creates a CREATED order
     /// for the rest, linked REMAINDER, in the same transaction.
     public func closeOrderWithRemainder(_ orderId: String, actor: Principal) async throws -> (CloseOutcome, Order?) {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let order = try await lockOrders([orderId], actor: actor, on: connection)[0]
             guard case .state(let to) = try Lifecycle.decide(.closeOrder, order: order, role: actor.role) else {
                 throw OMSError(.internalError, "close_order has a fixed target")

@@ -6,7 +6,7 @@ extension OrderStore {
     /// Applies `update_order` under the row lock: the kernel checks field
     /// locking and roles; the row and its event are written in one statement.
     public func updateOrder(_ orderId: String, changes: OrderChanges, actor: Principal) async throws -> Order {
-        try await database.runner.transaction { connection in
+        try await database.runner.transaction(actor.scope) { connection in
             let current = try await lockOrder(orderId, actor: actor, on: connection)
             var updated = try OrderUpdate.decide(changes, order: current, role: actor.role)
             let now = Timestamp.microseconds(Date())

@@ -53,7 +53,7 @@ public struct OrderStore: Sendable {
             tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now), createdBy: actor.principalId, at: now)
         let query = try Self.insertQuery(order, idempotencyKey: idempotencyKey, actor: actor)
         do {
-            _ = try await database.rows(prepared: CreateOrderSite.self, query)
+            _ = try await database.rows(actor.scope, prepared: CreateOrderSite.self, query)
             return order
         } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
             && error.serverInfo?[.constraintName] == "orders_idempotency_key_unique"
@@ -163,7 +163,7 @@ public struct OrderStore: Sendable {
             SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
             """
         return try await database.runner.retrying {
-            guard let row = try await database.rows(prepared: TransitionSite.self, query).first else {
+            guard let row = try await database.rows(actor.scope, prepared: TransitionSite.self, query).first else {
                 try await refusal(command, orderId: orderId, actor: actor)
             }
             let r = row.makeRandomAccess()
@@ -191,7 +191,7 @@ public struct OrderStore: Sendable {
 
     /// Sum of an order's allocations.
     func allocatedQuantity(_ orderId: String, actor: Principal) async throws -> Decimal {
-        try await database.rows("""
+        try await database.rows(actor.scope, """
             SELECT coalesce(sum(quantity), 0)::numeric FROM allocations
             WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId)
             """).first?.decode(Decimal.self) ?? 0

@@ -35,7 +35,7 @@ public struct ReferenceStore: Sendable {
     public func createTenant(_ tenantId: String, name: String? = nil) async throws {
         try Self.validateTenantId(tenantId)
         do {
-            _ = try await database.rows("INSERT INTO tenants (tenant_id, name) VALUES (\(tenantId), \(name ?? tenantId))")
+            _ = try await database.rows(.tenant(tenantId), "INSERT INTO tenants (tenant_id, name) VALUES (\(tenantId), \(name ?? tenantId))")
         } catch {
             throw Self.mapped(error, exists: "tenant \(tenantId)") { _ in OMSError(.internalError, "tenant insert failed") }
         }
@@ -50,7 +50,7 @@ public struct ReferenceStore: Sendable {
 
     /// Whether a tenant exists.
     public func tenantExists(_ tenantId: String) async throws -> Bool {
-        try await !database.rows("SELECT 1 FROM tenants WHERE tenant_id = \(tenantId)").isEmpty
+        try await !database.rows(.tenant(tenantId), "SELECT 1 FROM tenants WHERE tenant_id = \(tenantId)").isEmpty
     }
 
     /// Creates a principal in the actor's tenant.
@@ -63,7 +63,7 @@ public struct ReferenceStore: Sendable {
 
     func insertPrincipal(_ record: PrincipalRecord, tenantId: String) async throws {
         do {
-            _ = try await database.rows("""
+            _ = try await database.rows(.tenant(tenantId), """
                 INSERT INTO principals (tenant_id, principal_id, role, portfolio_ids, display_name)
                 VALUES (\(tenantId), \(record.principalId), \(record.role.rawValue), \(record.portfolioIds),
                         \(record.displayName))
@@ -80,7 +80,7 @@ public struct ReferenceStore: Sendable {
         try Self.require(actor, [.admin], "create portfolios")
         try OrderValidation.requireIdentifier(portfolio.portfolioId, field: "portfolio_id")
         do {
-            _ = try await database.rows(try """
+            _ = try await database.rows(actor.scope, try """
                 INSERT INTO portfolios (tenant_id, portfolio_id, name, base_currency, cash)
                 VALUES (\(actor.tenantId), \(portfolio.portfolioId), \(portfolio.name), \(portfolio.baseCurrency),
                         \(portfolio.cash))
@@ -98,7 +98,7 @@ public struct ReferenceStore: Sendable {
         try Self.require(actor, [.admin], "create accounts")
         try OrderValidation.requireIdentifier(account.accountId, field: "account_id")
         do {
-            _ = try await database.rows("""
+            _ = try await database.rows(actor.scope, """
                 INSERT INTO accounts (tenant_id, account_id, portfolio_id, name)
                 VALUES (\(actor.tenantId), \(account.accountId), \(account.portfolioId), \(account.name))
                 """)
@@ -116,7 +116,7 @@ public struct ReferenceStore: Sendable {
         try Self.require(actor, [.admin], "create instruments")
         try OrderValidation.requireIdentifier(instrument.instrumentId, field: "instrument_id")
         do {
-            _ = try await database.rows("""
+            _ = try await database.rows(actor.scope, """
                 INSERT INTO instruments (tenant_id, instrument_id, symbol, currency, issuer, sector)
                 VALUES (\(actor.tenantId), \(instrument.instrumentId), \(instrument.symbol), \(instrument.currency),
                         \(instrument.issuer), \(instrument.sector))
@@ -137,7 +137,7 @@ public struct ReferenceStore: Sendable {
         let monitor = BreachMonitor(database: database)
         do {
             // The price and any breach it causes or clears commit together.
-            try await database.runner.transaction { connection in
+            try await database.runner.transaction(actor.scope) { connection in
                 try await connection.query(try """
                     INSERT INTO prices (tenant_id, instrument_id, price, as_of)
                     VALUES (\(actor.tenantId), \(instrumentId), \(price), \(asOf))
@@ -163,7 +163,7 @@ public struct ReferenceStore: Sendable {
         }
         let monitor = BreachMonitor(database: database)
         do {
-            try await database.runner.transaction { connection in
+            try await database.runner.transaction(actor.scope) { connection in
                 try await connection.query(try """
                     INSERT INTO positions (tenant_id, portfolio_id, instrument_id, quantity)
                     VALUES (\(actor.tenantId), \(position.portfolioId), \(position.instrumentId), \(position.quantity))
@@ -191,7 +191,7 @@ extension ReferenceStore {
         try Self.validateTenantId(tenantId)
         let key = KeyStore.newKey(tenantId: tenantId, principalId: adminId)
         do {
-            return try await database.runner.transaction { connection in
+            return try await database.runner.transaction(.tenant(tenantId)) { connection in
                 try await connection.query(
                     "INSERT INTO tenants (tenant_id, name) VALUES (\(tenantId), \(name ?? tenantId))", logger: database.logger)
                 try await connection.query("""

@@ -60,7 +60,7 @@ public struct RuleStore: Sendable {
     /// Applies `changes` under the rule's row lock (version + 1, change UPDATED).
     public func update(_ ruleId: String, changes: RuleChanges, actor: Principal) async throws -> ComplianceRule {
         try Self.requireWriter(actor)
-        return try await database.runner.transaction { connection in
+        return try await database.runner.transaction(actor.scope) { connection in
             let current = try await lock(ruleId, actor: actor, on: connection)
             let updated = try current.applying(changes, at: Timestamp.microseconds(Date()))
             try Self.requireEntitled(actor, to: updated.targetAccounts)
@@ -72,7 +72,7 @@ public struct RuleStore: Sendable {
     /// rule already inactive is returned as it is, with no new version.
     public func delete(_ ruleId: String, actor: Principal) async throws -> ComplianceRule {
         try Self.requireWriter(actor)
-        return try await database.runner.transaction { connection in
+        return try await database.runner.transaction(actor.scope) { connection in
             let current = try await lock(ruleId, actor: actor, on: connection)
             guard current.active else { return current }
             return try await write(current.deleted(at: Timestamp.microseconds(Date())), .deleted, actor: actor,
@@ -82,7 +82,7 @@ public struct RuleStore: Sendable {
 
     /// The rule, if the actor may see it; else NOT_FOUND.
     public func get(_ ruleId: String, actor: Principal) async throws -> ComplianceRule {
-        let rows = try await database.rows("""
+        let rows = try await database.rows(actor.scope, """
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId) AND r.rule_id = \(ruleId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
@@ -93,7 +93,7 @@ public struct RuleStore: Sendable {
 
     /// Rules matching the filter that the actor may see, oldest first.
     public func list(_ filter: RuleFilter, actor: Principal) async throws -> [ComplianceRule] {
-        try await database.rows("""
+        try await database.rows(actor.scope, """
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
@@ -107,7 +107,7 @@ public struct RuleStore: Sendable {
     /// Every version of a rule, oldest first.
     public func history(_ ruleId: String, actor: Principal) async throws -> [RuleVersion] {
         _ = try await get(ruleId, actor: actor)
-        return try await database.rows("""
+        return try await database.rows(actor.scope, """
             SELECT v.version AS recorded_version, v.change, v.changed_by, v.changed_at, \(unescaped: RuleRow.columns)
             FROM rule_versions v, jsonb_populate_record(NULL::rules, v.snapshot) r
             WHERE v.tenant_id = \(actor.tenantId) AND v.rule_id = \(ruleId)
@@ -160,7 +160,7 @@ extension RuleStore {
         let rows = if let connection {
             try await connection.rows(query, logger: logger)
         } else {
-            try await database.rows(query)
+            try await database.rows(actor.scope, query)
         }
         guard let row = rows.first else { throw OMSError(.internalError, "rule write returned no row") }
         if let missing = try row.makeRandomAccess()["missing"].decode([String]?.self), let first = missing.first {

@@ -29,14 +29,15 @@ public struct TransactionRunner: Sendable {
     }
 
     /// Runs `body` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT` on one
-    /// leased connection. Any error rolls back before the connection returns to
-    /// the pool; retryable errors run `body` again from the start. `readOnly`
-    /// makes PostgreSQL refuse any write in `body` (what-if checks rely on it).
+    /// connection leased for `scope`. Any error rolls back before the
+    /// connection returns to the pool; retryable errors run `body` again from
+    /// the start. `readOnly` makes PostgreSQL refuse any write in `body`
+    /// (what-if checks rely on it).
     public func transaction<T: Sendable>(
-        readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> T
+        _ scope: TenantScope, readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         try await retrying {
-            try await leased { connection in
+            try await leased(scope) { connection in
                 try await connection.query(
                     readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
                     logger: logger)
@@ -53,12 +54,18 @@ public struct TransactionRunner: Sendable {
         }
     }
 
-    /// Runs `body` with a connection leased from the pool, counted as waiting
-    /// until the pool hands one over and as in use while `body` holds it.
-    public func leased<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` with a connection leased from the pool and bound to
+    /// `scope` (see `ScopeBindings`), counted as waiting until the pool hands
+    /// one over and as in use while `body` holds it. Every use of the pool
+    /// goes through here, so no connection serves a tenant while scoped to
+    /// another.
+    public func leased<T: Sendable>(_ scope: TenantScope, _ body: (PostgresConnection) async throws -> T)
+        async throws -> T
+    {
         try await metrics.leasing { leased in
             try await client.withConnection { connection in
                 leased()
+                try await ScopeBindings.shared.bind(connection, to: scope, logger: logger)
                 return try await body(connection)
             }
         }

@@ -13,6 +13,9 @@ public struct TestDatabase: Sendable {
     public let name: String
     public let url: DatabaseURL
     public let database: Database
+    /// A small pool logged in as the cluster's superuser, outside row-level
+    /// security: for tests that inspect or tamper with the tables directly.
+    public let owner: PostgresClient
     public var orders: OrderStore { OrderStore(database: database) }
     public var allocations: AllocationStore { AllocationStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
@@ -39,10 +42,14 @@ public struct TestDatabase: Sendable {
         let name = try await TemplateDatabase.shared.clone(seed: seed)
         let url = try DatabaseURL(server.url(database: name))
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 24), backgroundLogger: logger)
+        let owner = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4, role: nil),
+                                   backgroundLogger: logger)
         let result = try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
+            group.addTask { await owner.run() }
             defer { group.cancelAll() }
-            return try await body(TestDatabase(name: name, url: url, database: Database(client: client, logger: logger)))
+            return try await body(TestDatabase(name: name, url: url, database: Database(client: client, logger: logger),
+                                               owner: owner))
         }
         // Dropped only after success, so a failing test leaves its database to inspect.
         try? await TemplateDatabase.maintenance("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")

@@ -33,9 +33,11 @@ struct AdminCommand: AsyncParsableCommand {
             let url = try database.resolvedURL()
             let logger = makeLogger("oms.admin")
             let (tenantId, adminId, name) = (tenantId, adminId, name)
+            try await withDatabase(url, logger: logger, asOwner: true) { owner in
+                try await Migrator(logger: logger).migrate(client: owner.client)
+            }
             let key = try await withDatabase(url, logger: logger) { db in
-                try await Migrator(logger: logger).migrate(client: db.client)
-                return try await ReferenceStore(database: db).bootstrapTenant(tenantId, name: name, adminId: adminId)
+                try await ReferenceStore(database: db).bootstrapTenant(tenantId, name: name, adminId: adminId)
             }
             if json {
                 let object = ["tenant_id": tenantId, "principal_id": key.principalId, "role": "Admin",

@@ -25,10 +25,13 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// Runs `body` with a connection pool to `url` that is running, then stops it.
+/// The pool runs as the application role, under row-level security;
+/// `asOwner` keeps the login's own role, which migrations need.
 func withDatabase<T: Sendable>(
-    _ url: DatabaseURL, logger: Logger, _ body: @Sendable (Database) async throws -> T
+    _ url: DatabaseURL, logger: Logger, asOwner: Bool = false, _ body: @Sendable (Database) async throws -> T
 ) async throws -> T {
-    let client = PostgresClient(configuration: url.clientConfiguration(), backgroundLogger: logger)
+    let client = PostgresClient(configuration: url.clientConfiguration(role: asOwner ? nil : DatabaseURL.appRole),
+                                backgroundLogger: logger)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }

@@ -11,7 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let url = try database.resolvedURL()
         let logger = makeLogger("oms.migrate")
-        let applied = try await withDatabase(url, logger: logger) { db in
+        let applied = try await withDatabase(url, logger: logger, asOwner: true) { db in
             try await Migrator(logger: logger).migrate(client: db.client, progress: printMigration)
         }
         say(applied.isEmpty ? "database is up to date (\(BundledMigrations.all.count) migrations)"

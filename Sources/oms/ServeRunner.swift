@@ -17,10 +17,10 @@ struct ServeRunner {
 
     func serve(seedDemo: Bool) async throws {
         // Setup uses its own short-lived pool: a PostgresClient runs exactly once.
-        let seeded = try await withDatabase(url, logger: logger) { setup in
-            try await Migrator(logger: logger).migrate(client: setup.client, progress: printMigration)
-            return seedDemo ? try await DemoSeed.seedIfNeeded(database: setup) : nil
+        try await withDatabase(url, logger: logger, asOwner: true) { owner in
+            try await Migrator(logger: logger).migrate(client: owner.client, progress: printMigration)
         }
+        let seeded = seedDemo ? try await withDatabase(url, logger: logger) { try await DemoSeed.seedIfNeeded(database: $0) } : nil
         if seedDemo { try printDemoKeys(seeded) }
         let registry = PrometheusCollectorRegistry()
         let factory = OpsServer.metricsFactory(registry: registry)

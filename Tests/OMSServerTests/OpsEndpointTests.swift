@@ -165,7 +165,7 @@ struct OpsEndpointTests {
             // schema_migrations missing altogether: the database answers with an error.
             let empty = await ReadinessProbe(database: database, hub: nil).check()
             #expect(!empty.ready)
-            try await database.runner.leased { connection in
+            try await database.runner.leased(.system) { connection in
                 try await connection.query(
                     "CREATE TABLE schema_migrations (name text PRIMARY KEY, checksum text NOT NULL)", logger: logger)
                 try await connection.query(

@@ -46,17 +46,21 @@ struct ReadinessTests {
         let registry = PrometheusCollectorRegistry()
         let metrics = StoreMetrics(factory: OpsServer.metricsFactory(registry: registry), poolSize: 4)
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
+        let owner = PostgresClient(configuration: url.clientConfiguration(maxConnections: 1, role: nil),
+                                   backgroundLogger: logger)
         let database = Database(client: client, logger: logger, metrics: metrics)
         let hub = EventHub(url: url, logger: logger, metrics: metrics)
         let ops = try await OpsServer.bind(host: "127.0.0.1", port: 0, registry: registry,
                                            readiness: ReadinessProbe(database: database, hub: hub, timeout: .seconds(1)),
                                            logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await owner.run() }
+            defer { group.cancelAll() }
+            // Migrations run as the owner; the pool's role (oms_app) exists only after them.
+            try await Migrator(logger: logger).migrate(client: owner)
             group.addTask { await client.run() }
             group.addTask { await hub.run() }
             group.addTask { try await ops.run() }
-            defer { group.cancelAll() }
-            try await Migrator(logger: logger).migrate(client: client)
 
             let up = try await Self.awaitReadiness(200, port: ops.port, within: 15)
             #expect(up.status == 200, "\(up.body)")

@@ -135,7 +135,7 @@ struct SubscriptionTests {
                     group.addTask {
                         for step in 0..<25 {
                             let late = step % 8 == 0
-                            _ = try await db.database.runner.transaction { connection in
+                            _ = try await db.database.runner.transaction(.tenant("t1")) { connection in
                                 try await connection.query("""
                                     INSERT INTO compliance_events (tenant_id, event_type, details, occurred_at)
                                     VALUES ('t1', 'RULE_CREATED', jsonb_build_object('writer', \(writer), 'step', \(step)), now())
@@ -157,7 +157,7 @@ struct SubscriptionTests {
             let second = try await server.client("compliance")
             let resumed = Inbox(second)
             _ = try await second.call("oms.subscribe_compliance", ["after_event_id": .int(last)])
-            let total = try await db.database.client.query("SELECT count(*) FROM compliance_events WHERE tenant_id = 't1'")
+            let total = try await db.owner.query("SELECT count(*) FROM compliance_events WHERE tenant_id = 't1'")
                 .collect().first!.decode(Int.self)
             let done = await resumed.wait(seconds: 20) { await $0.events("oms.compliance_event").count + seen.count >= total }
             #expect(done)
@@ -166,7 +166,7 @@ struct SubscriptionTests {
             let all = seen + rest
             #expect(all.count == total, "\(all.count) delivered of \(total)")
             #expect(Set(all).count == all.count, "an event was delivered twice")
-            let stored = try await db.database.client.query("SELECT event_id FROM compliance_events WHERE tenant_id = 't1'")
+            let stored = try await db.owner.query("SELECT event_id FROM compliance_events WHERE tenant_id = 't1'")
                 .collect().map { Int(try $0.decode(Int64.self)) }
             #expect(Set(all) == Set(stored), "an event was skipped")
             let unknown = await expectCode(.notFound) {
@@ -184,7 +184,7 @@ struct SubscriptionTests {
             let client = try await server.client("compliance")
             let inbox = Inbox(client)
             _ = try await client.call("oms.subscribe_compliance")
-            _ = try await db.database.client.query("""
+            _ = try await db.owner.query("""
                 INSERT INTO compliance_events (tenant_id, event_type, details, occurred_at)
                 SELECT 't1', 'RULE_UPDATED', jsonb_build_object('n', n), now() FROM generate_series(1, 300) n
                 """).collect()
@@ -275,7 +275,7 @@ struct SubscriptionTests {
                         try await Task.sleep(nanoseconds: 50_000_000)
                     }
                     #expect(states == expected)
-                    let rows = try await server.db.database.client.query("""
+                    let rows = try await server.db.owner.query("""
                         SELECT order_id, count(*)::int, min(decided_by), min(verdict) FROM compliance_results
                         WHERE tenant_id = 't1' AND phase = 'PRE_TRADE' GROUP BY order_id
                         """).collect()
@@ -304,7 +304,7 @@ struct SubscriptionTests {
                 let seenFirst = await inbox.wait { await $0.events("oms.order_event").count >= 1 }
                 #expect(seenFirst)
                 // Cut this database's listen connection, as a database restart would.
-                let cut = try await server.db.database.client.query("""
+                let cut = try await server.db.owner.query("""
                     SELECT count(pg_terminate_backend(pid))::int FROM pg_stat_activity
                     WHERE datname = \(server.db.name) AND application_name = 'oms-listen'
                     """).collect().first?.decode(Int.self)
@@ -316,7 +316,7 @@ struct SubscriptionTests {
                 try await Task.sleep(nanoseconds: 300_000_000)
                 let events = await inbox.events("oms.order_event")
                 #expect(events.compactMap { $0["order_id"]?.stringValue } == created)
-                let active = try await server.db.database.client.query("""
+                let active = try await server.db.owner.query("""
                     SELECT count(*)::int FROM pg_stat_activity WHERE datname = \(server.db.name) AND application_name = 'oms-listen'
                     """).collect().first?.decode(Int.self)
                 #expect(active == 1, "the hub did not reconnect")

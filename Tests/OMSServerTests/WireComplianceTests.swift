@@ -26,7 +26,7 @@ private func proposal(_ quantity: String, portfolio: String = "PORT-001", limit:
 /// Every row of every table as text, and every sequence's position: equal
 /// dumps mean nothing was written.
 private func dump(_ db: TestDatabase) async throws -> [String] {
-    let client = db.database.client
+    let client = db.owner
     let tables = try await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
         .collect().map { try $0.decode(String.self) }
     var lines: [String] = []

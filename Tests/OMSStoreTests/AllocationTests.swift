@@ -300,7 +300,7 @@ struct AllocationTests {
             #expect(row.version == order.version + accepted.count)
             #expect(history.filter { $0.command == .createAllocation }.count == accepted.count)
             #expect(try OrderReplay.replay(history) == row)
-            let sum = try await db.database.client.query("""
+            let sum = try await db.owner.query("""
                 SELECT coalesce(sum(quantity), 0)::numeric FROM allocations WHERE tenant_id = 't1' AND order_id = \(order.orderId)
                 """).collect()
             #expect(try sum.first?.decode(Decimal.self) == total)

@@ -61,7 +61,7 @@ struct ConcurrencyTests {
                 let fills = history.compactMap(\.payload.fill)
                 #expect(fills.reduce(Decimal(0)) { $0 + $1.quantity } == order.executedQuantity)
                 #expect(Set(fills.map(\.execId)).count == fills.count, "an exec_id was recorded twice")
-                let rows = try await db.database.client.query("""
+                let rows = try await db.owner.query("""
                     SELECT coalesce(sum(quantity), 0)::numeric FROM fills WHERE tenant_id = 't1' AND order_id = \(orderId)
                     """).collect()
                 #expect(try rows.first?.decode(Decimal.self) == order.executedQuantity)
@@ -70,7 +70,7 @@ struct ConcurrencyTests {
                 #expect(open <= order.unfilledQuantity || order.state == .canceled)
                 if order.state == .canceled { #expect(order.executedQuantity == 0) }
             }
-            let total = try await db.database.client.query("SELECT count(*) FROM order_events").collect()
+            let total = try await db.owner.query("SELECT count(*) FROM order_events").collect()
             #expect(try total.first!.decode(Int.self) > ids.count * 4)
         }
     }

@@ -45,7 +45,7 @@ struct IdempotencyTests {
                 try await db.orders.recordFill(orderId: closed.orderId, execId: "EX-late", quantity: 1, price: 1, actor: trader)
             }
             #expect(late?.code == .invalidState)
-            let fills = try await db.database.client.query(
+            let fills = try await db.owner.query(
                 "SELECT count(*) FROM fills WHERE exec_id IN ('EX-big', 'EX-late')").collect()
             #expect(try fills.first?.decode(Int.self) == 0)
         }
@@ -109,7 +109,7 @@ struct IdempotencyTests {
             let order = try await db.order(in: .created)
             for sql in ["UPDATE order_events SET command = 'x'", "DELETE FROM order_events", "TRUNCATE order_events CASCADE"] {
                 let error = await #expect(throws: PSQLError.self) {
-                    try await db.database.client.query(PostgresQuery(unsafeSQL: sql))
+                    try await db.owner.query(PostgresQuery(unsafeSQL: sql))
                 }
                 #expect(error?.serverInfo?[.message]?.contains("append-only") == true, "\(sql)")
             }
@@ -124,7 +124,7 @@ struct IdempotencyTests {
             for sql in ["UPDATE orders SET state = 'LOST'", "UPDATE orders SET executed_quantity = ordered_quantity + 1",
                         "UPDATE orders SET ordered_quantity = 0"] {
                 let error = await #expect(throws: PSQLError.self) {
-                    try await db.database.client.query(PostgresQuery(unsafeSQL: sql))
+                    try await db.owner.query(PostgresQuery(unsafeSQL: sql))
                 }
                 #expect(error?.serverInfo?[.sqlState] == "23514", "\(sql)")
             }

@@ -184,7 +184,7 @@ struct LifecycleStoreTests {
                 details: .init(reason: "CIO approved exception", approverId: "USER-0042"))
             #expect(override.order.state == .preTradeCompliancePassed)
             let overrideId = try #require(override.complianceResultId)
-            let rows = try await db.database.client.query("""
+            let rows = try await db.owner.query("""
                 SELECT verdict, reason, approver_id, jsonb_array_length(violations) FROM compliance_results
                 WHERE tenant_id = 't1' AND order_id = \(failed.orderId) ORDER BY decided_at, result_id
                 """).collect()

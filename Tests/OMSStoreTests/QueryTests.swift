@@ -72,7 +72,7 @@ struct QueryTests {
             let issued = try await db.keys.createKey(principalId: "trader", actor: admin)
             let principal = try await db.keys.authenticate(apiKey: issued.apiKey)
             #expect(principal == Principal(tenantId: "t1", principalId: "trader", role: .trader))
-            let stored = try await db.database.client.query(
+            let stored = try await db.owner.query(
                 "SELECT count(*) FROM api_keys WHERE key_hash::text LIKE '%' || \(issued.apiKey) || '%'").collect()
             #expect(try stored.first?.decode(Int.self) == 0)
             for bad in [issued.apiKey + "x", "nonsense", "omsk.t1.\(issued.keyId).00"] {

@@ -62,7 +62,7 @@ struct RuleStoreTests {
             #expect(history.map(\.rule) == [created, updated, deleted])
             #expect(history.map(\.changedBy) == ["compliance", "compliance", "admin"])
             let rewrite = await #expect(throws: PSQLError.self) {
-                try await db.database.client.query("UPDATE rule_versions SET change = 'UPDATED'")
+                try await db.owner.query("UPDATE rule_versions SET change = 'UPDATED'")
             }
             #expect(rewrite != nil)
         }
@@ -83,7 +83,7 @@ struct RuleStoreTests {
             #expect(try await db.rules.history(rule.ruleId, actor: pm).count == 1)
             // The database holds it too.
             let direct = await #expect(throws: PSQLError.self) {
-                try await db.database.client.query("UPDATE rules SET created_by = 'someone-else'")
+                try await db.owner.query("UPDATE rules SET created_by = 'someone-else'")
             }
             #expect(direct != nil)
         }

@@ -23,7 +23,7 @@ struct SchemaRulesTests {
     func transitionsAreHOT() async throws {
         let changed: Set<String> = ["state", "version", "updated_at", "executed_quantity", "cancel_reason"]
         try await TestDatabase.with { db in
-            let rows = try await db.database.client.query("""
+            let rows = try await db.owner.query("""
                 SELECT i.indexrelid::regclass::text, a.attname::text
                 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
                 WHERE i.indrelid = 'orders'::regclass
@@ -38,7 +38,7 @@ struct SchemaRulesTests {
                 let words = Set(text.split { !($0.isLetter || $0 == "_") }.map(String.init))
                 #expect(words.isDisjoint(with: changed), "\(index) covers \(words.intersection(changed))")
             }
-            let fillfactor = try await db.database.client.query(
+            let fillfactor = try await db.owner.query(
                 "SELECT reloptions::text FROM pg_class WHERE oid = 'orders'::regclass").collect()
             #expect(try fillfactor.first?.decode(String?.self)?.contains("fillfactor=80") == true)
         }
@@ -47,7 +47,7 @@ struct SchemaRulesTests {
     @Test("secondary indexes of the command tables do not lead with tenant_id (orders_by_created and partial ones excepted)")
     func secondaryIndexesLeadWithTheirKey() async throws {
         try await TestDatabase.with { db in
-            let rows = try await db.database.client.query("""
+            let rows = try await db.owner.query("""
                 SELECT i.indexrelid::regclass::text, a.attname::text
                 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
                 WHERE i.indrelid IN ('orders'::regclass, 'fills'::regclass, 'placements'::regclass,
@@ -74,12 +74,12 @@ struct PreparedSiteTests {
     @Test("a site that is given different SQL is refused, and runs prepared on the real database")
     func differentSQLRefused() async throws {
         try await TestDatabase.with { db in
-            let first = try await db.database.rows(prepared: ProbeSite.self, "SELECT \(Int32(41)) + 1")
+            let first = try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(41)) + 1")
             #expect(try first.first?.decode(Int32.self) == 42)
-            let again = try await db.database.rows(prepared: ProbeSite.self, "SELECT \(Int32(1)) + 1")
+            let again = try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(1)) + 1")
             #expect(try again.first?.decode(Int32.self) == 2)
             let refused = await #expect(throws: OMSError.self) {
-                try await db.database.rows(prepared: ProbeSite.self, "SELECT \(Int32(1)) + 2")
+                try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(1)) + 2")
             }
             #expect(refused?.code == .internalError)
         }
