@@ -17,7 +17,7 @@ struct ServeRunner {
 
     func serve(seedDemo: Bool) async throws {
         // Setup uses its own short-lived pool: a PostgresClient runs exactly once.
-        try await withDatabase(url, logger: logger, asOwner: true) { owner in
+        _ = try await withDatabase(url, logger: logger, asOwner: true) { owner in
             try await Migrator(logger: logger).migrate(client: owner.client, progress: printMigration)
         }
         let seeded = seedDemo ? try await withDatabase(url, logger: logger) { try await DemoSeed.seedIfNeeded(database: $0) } : nil
