@@ -65,7 +65,7 @@ public struct TransactionRunner: Sendable {
         try await metrics.leasing { leased in
             try await client.withConnection { connection in
                 leased()
-                try await ScopeBindings.shared.bind(connection, to: scope, logger: logger)
+                try await ScopeBindings.shared.bind(connection, to: scope, logger: logger, metrics: metrics)
                 return try await body(connection)
             }
         }
