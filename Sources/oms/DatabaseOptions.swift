@@ -30,8 +30,13 @@ struct DatabaseOptions: ParsableArguments {
 func withDatabase<T: Sendable>(
     _ url: DatabaseURL, logger: Logger, asOwner: Bool = false, _ body: @Sendable (Database) async throws -> T
 ) async throws -> T {
+    // The body leases at once, usually before the task group has started
+    // run(), which PostgresNIO reports as a warning although it just waits;
+    // this pool's real failures reach the caller as thrown errors.
+    var quiet = logger
+    quiet.logLevel = max(logger.logLevel, .error)
     let client = PostgresClient(configuration: url.clientConfiguration(role: asOwner ? nil : DatabaseURL.appRole),
-                                backgroundLogger: logger)
+                                backgroundLogger: quiet)
     return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { await client.run() }
         defer { group.cancelAll() }
