@@ -155,6 +155,15 @@ struct RowLevelSecurityTests {
                     #expect(setting == scope.setting, "step \(step)")
                     #expect(seen == (scope == .system ? "t1,t2" : scope.setting), "step \(step)")
                 }
+                // A prepared statement (planned once per connection, run many
+                // times) applies the scope of each execution, not of its first.
+                for (step, scope) in (scopes + scopes).enumerated() {
+                    let rows = try await database.rows(scope, prepared: ScopeProbeSite.self, """
+                        SELECT coalesce(string_agg(DISTINCT tenant_id, ','), '') FROM orders WHERE \(true)
+                        """)
+                    #expect(try rows.first?.decode(String.self) == (scope == .system ? "t1,t2" : scope.setting),
+                            "prepared, step \(step)")
+                }
                 // A failed transaction does not undo the binding (it is made outside any transaction).
                 _ = try? await database.rows(.tenant("t2"), "SELECT 1 / 0")
                 let after = try await database.rows(.tenant("t2"), "SELECT DISTINCT tenant_id FROM orders")
@@ -162,6 +171,8 @@ struct RowLevelSecurityTests {
             }
         }
     }
+
+    private enum ScopeProbeSite: PreparedSite {}
 
     static func connectionConfiguration(_ url: DatabaseURL) -> PostgresConnection.Configuration {
         var configuration = PostgresConnection.Configuration(
