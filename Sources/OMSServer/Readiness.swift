@@ -47,13 +47,7 @@ public struct ReadinessProbe: Sendable {
     }
 
     /// A short reason that is safe for a probe's body; the log has the rest.
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
-            return "\(error.code)"
-        }
-        return "\(error)"
-    }
+    static func describe(_ error: any Error) -> String { DatabaseURL.describe(error) }
 }
 
 /// The answer of `/readyz`: each check with a one-line reason.

@@ -106,4 +106,41 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The role the service's connections run as (created by sql/0010).
     public static let appRole = "oms_app"
+
+    /// Connects once as the pool would (as `role`) and closes again, so a
+    /// wrong address, database or password, or a role the migrations have not
+    /// created yet, is reported with PostgreSQL's own words; a pool that
+    /// cannot connect reports only that its circuit breaker tripped.
+    public func checkConnection(role: String?, logger: Logger) async throws {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.additionalStartupParameters = role.map { [("role", $0)] } ?? []
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        } catch {
+            var reason = Self.describe(error)
+            if let role, reason.contains("role \"\(role)\" does not exist") {
+                reason += " (run `oms migrate` with the owner's URL first)"
+            }
+            throw DatabaseUnreachable(message: "cannot connect to \(self) as \(role ?? username): \(reason)")
+        }
+    }
+
+    /// A database error in one line: the server's message when there is one.
+    public static func describe(_ error: any Error) -> String {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
 }
+
+/// The database could not be reached; the message says why.
+public struct DatabaseUnreachable: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { message }
+}
+

@@ -33,6 +33,7 @@ func withDatabase<T: Sendable>(
     // The body leases at once, usually before the task group has started
     // run(), which PostgresNIO reports as a warning although it just waits;
     // this pool's real failures reach the caller as thrown errors.
+    try await url.checkConnection(role: asOwner ? nil : DatabaseURL.appRole, logger: logger)
     var quiet = logger
     quiet.logLevel = max(logger.logLevel, .error)
     let client = PostgresClient(configuration: url.clientConfiguration(role: asOwner ? nil : DatabaseURL.appRole),
