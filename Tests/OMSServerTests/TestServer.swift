@@ -19,7 +19,8 @@ struct TestServer: Sendable {
 
     static func with(
         configuration: ServerConfiguration = ServerConfiguration(port: 0), evaluate: Bool = false,
-        subscriptionBuffer: Int = 10_000,
+        subscriptionBuffer: Int = 10_000, limits: TestLimits = TestLimits(), logger: Logger? = nil,
+        metrics: ServerMetrics = ServerMetrics(),
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
@@ -29,10 +30,13 @@ struct TestServer: Sendable {
                     keys["\(tenant)/\(principal)"] = try await db.keys.issue(principalId: principal, tenantId: tenant).apiKey
                 }
             }
-            let logger = Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
+            let logger = logger ?? Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
             let hub = EventHub(url: db.url, logger: logger)
             let dispatcher = Dispatcher(
-                services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer), logger: logger)
+                services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer,
+                                   maximumSubscriptionsPerConnection: limits.subscriptionsPerConnection,
+                                   maximumMetadataBytes: limits.metadataBytes),
+                logger: logger, metrics: metrics, authenticationLimit: limits.authentication)
             var configuration = configuration
             configuration.port = 0
             let server = try await OMSServer.bind(configuration, dispatcher: dispatcher, logger: logger)
@@ -63,6 +67,13 @@ struct TestServer: Sendable {
         do { try await body(clients) } catch { await clients.close(); throw error }
         await clients.close()
     }
+}
+
+/// The limits a test server enforces beyond its `ServerConfiguration`; the defaults are `oms serve`'s.
+struct TestLimits: Sendable {
+    var subscriptionsPerConnection = 100
+    var metadataBytes = 16_384
+    var authentication = AuthenticationThrottle.Limit()
 }
 
 struct Clients {
