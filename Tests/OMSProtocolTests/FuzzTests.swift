@@ -40,7 +40,9 @@ struct FuzzTests {
               + "\(reports.tooLong) too long, \(reports.parseErrors) parse errors) in \(String(format: "%.2f", seconds)) s, "
               + "\(Int(Double(reports.inputs) / max(seconds, 0.001))) inputs/s; replay with OMS_FUZZ_SEED=\(Self.seed)")
         #expect(reports.inputs == Self.count)
-        #expect(reports.failures.isEmpty, "\(reports.failures.count) failing inputs, first: \(reports.failures.prefix(5))")
+        #expect(reports.failures.isEmpty, """
+            failing inputs by property: \(reports.properties.sorted { $0.key < $1.key }); first: \(reports.failures.prefix(5))
+            """)
         // The generator must reach every interesting outcome, or the properties were checked on nothing.
         if Self.count >= 10_000 {
             #expect(reports.tooLong > 0 && reports.parseErrors > 0 && reports.successes > 0 && reports.batches > 0)
@@ -52,8 +54,11 @@ struct FuzzTests {
 struct FuzzReport: Sendable {
     var inputs = 0, streams = 0, frames = 0, tooLong = 0, parseErrors = 0, successes = 0, batches = 0
     var failures: [String] = []
+    /// How many inputs broke each property.
+    var properties: [String: Int] = [:]
 
     mutating func merge(_ other: FuzzReport) {
+        properties.merge(other.properties, uniquingKeysWith: +)
         inputs += other.inputs; streams += other.streams; frames += other.frames; tooLong += other.tooLong
         parseErrors += other.parseErrors; successes += other.successes; batches += other.batches
         failures += other.failures.prefix(max(0, 20 - failures.count))
@@ -64,6 +69,8 @@ struct FuzzReport: Sendable {
 enum Frame: Equatable {
     case line([UInt8])
     case tooLong
+    /// The processor threw: `PayloadTooLargeError` when the framer buffered past its bound.
+    case threw(String)
 }
 
 struct FuzzRun {
@@ -191,7 +198,10 @@ struct FuzzRun {
         report.frames += whole.count
         report.tooLong += whole.filter { $0 == .tooLong }.count
         if whole != expected || chunked != expected {
-            failure("framing with limit \(limit) and chunks \(chunks.map(\.count)): model \(expected.count) frames, "
+            let threw = (whole + chunked).contains { if case .threw = $0 { true } else { false } }
+            let what = threw ? "the framer threw (buffered past its bound?)"
+                : whole != expected ? "framing the whole stream differs from the model" : "framing in chunks differs from the model"
+            failure("\(what): limit \(limit), chunks \(chunks.map(\.count)), model \(expected.count) frames, "
                     + "whole \(whole.count), chunked \(chunked.count)", input: input, bytes: stream)
         }
     }
@@ -213,7 +223,7 @@ struct FuzzRun {
             for chunk in chunks { try processor.process(buffer: ByteBuffer(bytes: chunk), receive) }
             try processor.finishProcessing(seenEOF: true, receive)
         } catch {
-            frames.append(.line(Array("threw \(error)".utf8)))
+            frames.append(.threw("\(error)"))
         }
         return frames
     }
@@ -231,6 +241,7 @@ struct FuzzRun {
     }
 
     private mutating func failure(_ why: String, input: Int, bytes: [UInt8]) {
+        report.properties[String(why.prefix { $0 != ":" && $0 != "(" }).trimmingCharacters(in: .whitespaces), default: 0] += 1
         guard report.failures.count < 20 else { return }
         let shown = bytes.prefix(300).map { (32..<127).contains($0) ? String(UnicodeScalar($0)) : "\\x" + String($0, radix: 16) }
         report.failures.append("worker \(worker) input \(input): \(why): \(shown.joined())")
