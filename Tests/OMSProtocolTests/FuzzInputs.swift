@@ -60,7 +60,8 @@ enum FuzzInputs {
                               "123456789012345678901234567890.123456789", "-0.0000000000000000000000001e-400"]
 
     static func line(_ rng: inout SplitMix64) -> FuzzLine {
-        let template = templates[rng.below(templates.count)]
+        let which = rng.below(templates.count)
+        let template = templates[which]
         switch rng.below(16) {
         case 0: return FuzzLine(bytes: template, expectation: .parses)
         case 1, 2: return FuzzLine(bytes: flipBits(template, &rng), expectation: nil)
@@ -70,13 +71,13 @@ enum FuzzInputs {
         case 6: return nested(&rng)
         case 7: return FuzzLine(bytes: replaceId(template, with: hugeNumbers[rng.below(hugeNumbers.count)]),
                                 expectation: .parses)
-        case 8: return FuzzLine(bytes: intoString(template, invalidUTF8[rng.below(invalidUTF8.count)]),
+        case 8: return FuzzLine(bytes: intoString(which, invalidUTF8[rng.below(invalidUTF8.count)]),
                                 expectation: .parseError)
-        case 9: return FuzzLine(bytes: intoString(template, Array(loneSurrogates[rng.below(loneSurrogates.count)].utf8)),
+        case 9: return FuzzLine(bytes: intoString(which, Array(loneSurrogates[rng.below(loneSurrogates.count)].utf8)),
                                 expectation: .parseError)
-        case 10: return FuzzLine(bytes: intoString(template, Array(validEscapes[rng.below(validEscapes.count)].utf8)),
+        case 10: return FuzzLine(bytes: intoString(which, Array(validEscapes[rng.below(validEscapes.count)].utf8)),
                                  expectation: .parses)
-        case 11: return FuzzLine(bytes: intoString(template, [UInt8(rng.below(0x20))]), expectation: .parseError)
+        case 11: return FuzzLine(bytes: intoString(which, [UInt8(rng.below(0x20))]), expectation: .parseError)
         case 12: return FuzzLine(bytes: insertAnywhere(template, [0], &rng), expectation: .parseError)
         case 13: return FuzzLine(bytes: randomBytes(&rng), expectation: nil)
         default: return FuzzLine(bytes: stutter(template, &rng), expectation: nil)
@@ -126,13 +127,17 @@ enum FuzzInputs {
         return Array(text.utf8)
     }
 
-    /// `insert` placed right after the opening quote of the template's `"method"` value (every template has one).
-    static func intoString(_ template: [UInt8], _ insert: [UInt8]) -> [UInt8] {
-        let key = Array(#""method""#.utf8)
-        guard let keyAt = firstRange(of: key, in: template),
-              let quote = template[(keyAt + key.count)...].firstIndex(of: UInt8(ascii: "\""))
-        else { return template }
+    /// `insert` placed right after the opening quote of template `which`'s `"method"` value (every template has one).
+    static func intoString(_ which: Int, _ insert: [UInt8]) -> [UInt8] {
+        let template = templates[which], quote = methodValueStarts[which]
         return Array(template[...quote]) + insert + template[(quote + 1)...]
+    }
+
+    /// Where each template's `"method"` value opens, found once.
+    static let methodValueStarts: [Int] = templates.map { template in
+        let key = Array(#""method""#.utf8)
+        let keyAt = firstRange(of: key, in: template)!
+        return template[(keyAt + key.count)...].firstIndex(of: UInt8(ascii: "\""))!
     }
 
     static func insertAnywhere(_ bytes: [UInt8], _ insert: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {

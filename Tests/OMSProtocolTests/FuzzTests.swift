@@ -180,20 +180,23 @@ struct FuzzRun {
     /// byte; and never more buffered than the limit allows.
     private mutating func checkFraming(_ stream: [UInt8], input: Int) {
         report.streams += 1
-        let longest = stream.split(separator: 10, omittingEmptySubsequences: false).map(\.count).max() ?? 0
+        let lines = Self.lineRanges(stream)
+        let longest = lines.map(\.count).max() ?? 0
         // Around the longest line half the time, so lines at, just under and just over the limit are common.
         let limit = rng.oneIn(2) ? max(1, longest - 2 + rng.below(4)) : 1 + rng.below(256)
-        let expected = Self.model(stream, limit: limit)
-        var chunks: [ArraySlice<UInt8>] = []
+        let expected = Self.model(stream, lines: lines, limit: limit)
+        // Chunks are slices of one buffer: no copy per chunk.
+        let buffer = ByteBuffer(bytes: stream)
+        var chunks: [ByteBuffer] = []
         var at = 0
         let byteByByte = rng.oneIn(50)
         while at < stream.count {
-            let size = byteByByte ? 1 : 1 + rng.below(max(1, stream.count / 2))
-            chunks.append(stream[at..<min(stream.count, at + size)])
+            let size = min(stream.count - at, byteByByte ? 1 : 1 + rng.below(max(1, stream.count / 2)))
+            chunks.append(buffer.getSlice(at: at, length: size)!)
             at += size
         }
         // Arriving whole is checked for a quarter of the streams; the model already stands for it.
-        let whole = rng.oneIn(4) ? Self.frames([stream[...]], limit: limit) : expected
+        let whole = rng.oneIn(4) ? Self.frames([buffer], limit: limit) : expected
         let chunked = Self.frames(chunks, limit: limit)
         report.frames += whole.count
         report.tooLong += whole.filter { $0 == .tooLong }.count
@@ -201,15 +204,15 @@ struct FuzzRun {
             let threw = (whole + chunked).contains { if case .threw = $0 { true } else { false } }
             let what = threw ? "the framer threw (buffered past its bound?)"
                 : whole != expected ? "framing the whole stream differs from the model" : "framing in chunks differs from the model"
-            failure("\(what): limit \(limit), chunks \(chunks.map(\.count)), model \(expected.count) frames, "
+            failure("\(what): limit \(limit), chunks \(chunks.map(\.readableBytes)), model \(expected.count) frames, "
                     + "whole \(whole.count), chunked \(chunked.count)", input: input, bytes: stream)
         }
     }
 
-    static func frames(_ chunks: [ArraySlice<UInt8>], limit: Int) -> [Frame] {
+    static func frames(_ chunks: [ByteBuffer], limit: Int) -> [Frame] {
         // The framer holds at most the limit (+1 for a pending `\r`) of an unfinished line, plus the chunk just read:
         // more means an over-long line is being buffered instead of refused.
-        let bound = limit + 1 + (chunks.map(\.count).max() ?? 0)
+        let bound = limit + 1 + (chunks.map(\.readableBytes).max() ?? 0)
         let processor = NIOSingleStepByteToMessageProcessor(LineFrameDecoder(maximumLineLength: limit),
                                                             maximumBufferSize: bound)
         var frames: [Frame] = []
@@ -220,7 +223,7 @@ struct FuzzRun {
             }
         }
         do {
-            for chunk in chunks { try processor.process(buffer: ByteBuffer(bytes: chunk), receive) }
+            for chunk in chunks { try processor.process(buffer: chunk, receive) }
             try processor.finishProcessing(seenEOF: true, receive)
         } catch {
             frames.append(.threw("\(error)"))
@@ -230,14 +233,35 @@ struct FuzzRun {
 
     /// What the framer must produce, written as plainly as possible: split on
     /// `\n`, drop one trailing `\r`, skip empty lines, stop at the first line over the limit.
-    static func model(_ stream: [UInt8], limit: Int) -> [Frame] {
+    static func model(_ stream: [UInt8], lines: [Range<Int>], limit: Int) -> [Frame] {
         var frames: [Frame] = []
-        for var line in stream.split(separator: 10, omittingEmptySubsequences: false) {
-            if line.last == 13 { line = line.dropLast() }
+        for var line in lines {
+            if !line.isEmpty, stream[line.upperBound - 1] == 13 { line = line.lowerBound..<(line.upperBound - 1) }
             if line.count > limit { frames.append(.tooLong); return frames }
-            if !line.isEmpty { frames.append(.line(Array(line))) }
+            if !line.isEmpty { frames.append(.line(Array(stream[line]))) }
         }
         return frames
+    }
+
+    /// The stream split on every `\n` (the last range is what follows the last `\n`), found with
+    /// `memchr`: a byte-by-byte split in a debug build would cost more than the framer under test.
+    static func lineRanges(_ stream: [UInt8]) -> [Range<Int>] {
+        stream.withUnsafeBytes { bytes in
+            var ranges: [Range<Int>] = []
+            var start = 0
+            while start <= bytes.count {
+                let rest = bytes.count - start
+                let found = rest == 0 ? nil : memchr(bytes.baseAddress! + start, 10, rest)
+                guard let found else {
+                    ranges.append(start..<bytes.count)
+                    break
+                }
+                let end = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+                ranges.append(start..<end)
+                start = end + 1
+            }
+            return ranges
+        }
     }
 
     private mutating func failure(_ why: String, input: Int, bytes: [UInt8]) {
