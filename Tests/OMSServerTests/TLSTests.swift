@@ -76,6 +76,71 @@ struct TLSTests {
         }
     }
 
+    @Test("oms call --tls-ca reaches a TLS server; without the CA it fails with a TLS error")
+    func cliClient() async throws {
+        let files = try TestCertificates.make()
+        defer { files.remove() }
+        let tls = ServerTLS(certificatePath: files.serverCertificate, privateKeyPath: files.serverKey)
+        try await TestServer.with(configuration: .init(tls: tls)) { server in
+            var environment = ProcessInfo.processInfo.environment
+            environment["OMS_TLS_CA"] = nil
+            let arguments = ["call", "--address", "127.0.0.1:\(server.port)", "--api-key", server.keys["t1/pm"]!]
+            // Run without blocking a thread of the cooperative pool: the server under test runs on it.
+            let trusted = try await PythonClientTests.run(
+                omsBinary, arguments + ["--tls-ca", files.ca, "oms.list_orders"], directory: files.directory,
+                environment: environment, outputFile: files.directory + "/cli.txt", timeout: 60)
+            #expect(trusted.status == 0 && trusted.output.contains(#""orders":[]"#), "\(trusted.output)")
+            let untrusted = try await PythonClientTests.run(
+                omsBinary, arguments + ["--tls-ca", files.otherCA, "oms.list_orders"], directory: files.directory,
+                environment: environment, outputFile: files.directory + "/cli-untrusted.txt", timeout: 60)
+            #expect(untrusted.status != 0 && untrusted.output.contains("TLS handshake"), "\(untrusted.output)")
+        }
+    }
+
+    @Test("oms serve --tls-cert/--tls-key serves TLS; a key that does not exist stops it at start naming the file")
+    func serveProcess() async throws {
+        let files = try TestCertificates.make()
+        defer { files.remove() }
+        try await TestDatabase.with { db in
+            let key = try await db.keys.issue(principalId: "pm", tenantId: TestDatabase.tenant).apiKey
+            var environment = ProcessInfo.processInfo.environment
+            environment["OMS_DATABASE_URL"] = db.url.urlString
+            let missing = try await PythonClientTests.run(
+                omsBinary, ["serve", "--port", "0", "--tls-cert", files.serverCertificate, "--tls-key", files.directory + "/none.key"],
+                directory: files.directory, environment: environment, outputFile: files.directory + "/serve-bad.txt",
+                timeout: 60)
+            #expect(missing.status != 0 && missing.output.contains("none.key"), "\(missing.output)")
+
+            let log = files.directory + "/serve.txt"
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            let output = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            defer { try? output.close() }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: omsBinary)
+            process.arguments = ["serve", "--port", "0", "--log-level", "warning",
+                                 "--tls-cert", files.serverCertificate, "--tls-key", files.serverKey]
+            process.environment = environment
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            var port: Int?
+            for _ in 0..<600 where port == nil && process.isRunning {
+                try await Task.sleep(for: .milliseconds(100))
+                let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                if let match = text.firstMatch(of: /oms listening on 127\.0\.0\.1:(\d+) with TLS/) { port = Int(match.1) }
+            }
+            let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+            let listening = try #require(port, "oms serve did not announce a TLS port: \(text)")
+            let client = try await OMSClient.connect(OMSClientConfiguration(
+                port: listening, apiKey: key, tls: ClientTLS(caFile: files.ca)))
+            #expect(try await client.call("oms.list_orders")["orders"] != nil)
+            await client.close()
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
     @Test("the Python client with the CA bundle works over TLS, and refuses a server it does not trust")
     func pythonClient() async throws {
         let python = try #require(PythonClientTests.findPython(), "python3 (3.9+) is needed for this test")
