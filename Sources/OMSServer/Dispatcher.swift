@@ -15,15 +15,19 @@ public struct Dispatcher: Sendable {
     public let metrics: ServerMetrics
     /// Failed authentications per client address, shared by every connection.
     let authenticationThrottle: NIOLockedValueBox<AuthenticationThrottle>
+    /// The time the throttle sees; tests pass a clock they move by hand.
+    let now: @Sendable () -> ContinuousClock.Instant
 
     public init(catalogue: Catalogue = .standard, services: Services, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(),
-                authenticationLimit: AuthenticationThrottle.Limit = AuthenticationThrottle.Limit()) {
+                authenticationLimit: AuthenticationThrottle.Limit = AuthenticationThrottle.Limit(),
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.catalogue = catalogue
         self.services = services
         self.logger = logger
         self.metrics = metrics
         self.authenticationThrottle = NIOLockedValueBox(AuthenticationThrottle(limit: authenticationLimit))
+        self.now = now
     }
 
     /// Answers one request (the caller drops the answer of a notification),
@@ -99,7 +103,7 @@ public struct Dispatcher: Sendable {
 
     private func authenticate(_ params: Params, session: Session, logger: Logger) async throws -> JSON {
         let address = session.remoteAddress ?? "unknown"
-        let decision = authenticationThrottle.withLockedValue { $0.attempt(from: address, at: .now) }
+        let decision = authenticationThrottle.withLockedValue { $0.attempt(from: address, at: now()) }
         if case .refuse(let retryAfter) = decision {
             let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
             throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
@@ -110,7 +114,7 @@ public struct Dispatcher: Sendable {
             principal = try await services.keys.authenticate(apiKey: params.string("api_key"))
         } catch let error as OMSError where error.code == .unauthenticated {
             // Only the address and the count are logged: never the key, nor any part of it.
-            let outcome = authenticationThrottle.withLockedValue { $0.failed(from: address, at: .now) }
+            let outcome = authenticationThrottle.withLockedValue { $0.failed(from: address, at: now()) }
             if case .engaged(let failures) = outcome {
                 let limit = authenticationThrottle.withLockedValue { $0.limit }
                 logger.warning("authentication failures from one address reached the limit; refusing its attempts", metadata: [

@@ -181,8 +181,10 @@ struct LimitsTests {
     func authenticationRateLimit() async throws {
         let records = LogRecords()
         let logger = Logger(label: "oms.test.limits") { _ in CapturingLogHandler(records: records) }
-        let window = Duration.milliseconds(1500)
-        try await TestServer.with(limits: TestLimits(authentication: .init(failures: 3, window: window)),
+        // The throttle's clock stands still until the test moves it, so a slow machine cannot end the window early.
+        let clock = ManualClock()
+        let window = Duration.seconds(60)
+        try await TestServer.with(limits: TestLimits(authentication: .init(failures: 3, window: window), clock: clock),
                                   logger: logger) { server in
             let secret = "omsk.t1.K0.Sup3rSecretGuess\(UInt32.random(in: 0...UInt32.max))"
             let valid = server.keys["t1/pm"]!
@@ -209,9 +211,12 @@ struct LimitsTests {
                 #expect(!line.contains(secretPart) && !line.contains(validPart), "a key reached the log: \(line)")
             }
 
+            // Not yet: one second before the window ends, still refused.
+            clock.advance(by: window - .seconds(1))
+            #expect(try await c.roundTrip(authenticate(valid, id: 6))?.errorName == "RATE_LIMITED")
             // The window passes: the limiter releases and the key is checked again.
-            try await Task.sleep(for: window + .milliseconds(200))
-            let released = try await c.roundTrip(authenticate(valid, id: 6))
+            clock.advance(by: .seconds(1))
+            let released = try await c.roundTrip(authenticate(valid, id: 7))
             #expect(released?["result"]?["role"] != nil, "still refused after the window: \(String(describing: released))")
             await another.close()
             await c.close()

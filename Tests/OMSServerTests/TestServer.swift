@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OMSClient
@@ -36,7 +37,7 @@ struct TestServer: Sendable {
                 services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer,
                                    maximumSubscriptionsPerConnection: limits.subscriptionsPerConnection,
                                    maximumMetadataBytes: limits.metadataBytes),
-                logger: logger, metrics: metrics, authenticationLimit: limits.authentication)
+                logger: logger, metrics: metrics, authenticationLimit: limits.authentication, now: limits.clock.now)
             var configuration = configuration
             configuration.port = 0
             let server = try await OMSServer.bind(configuration, dispatcher: dispatcher, logger: logger)
@@ -74,6 +75,28 @@ struct TestLimits: Sendable {
     var subscriptionsPerConnection = 100
     var metadataBytes = 16_384
     var authentication = AuthenticationThrottle.Limit()
+    /// The throttle's time; `ManualClock().now` lets a test move it.
+    var clock = ManualClock(following: true)
+}
+
+/// A clock for the authentication throttle: the real time, or (not following)
+/// a start instant plus whatever the test advanced it by.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let following: Bool
+    private let offset = NIOLockedValueBox(Duration.zero)
+
+    init(following: Bool = false) {
+        self.following = following
+    }
+
+    var now: @Sendable () -> ContinuousClock.Instant {
+        { [self] in (following ? ContinuousClock.now : start) + offset.withLockedValue { $0 } }
+    }
+
+    func advance(by duration: Duration) {
+        offset.withLockedValue { $0 += duration }
+    }
 }
 
 struct Clients {
