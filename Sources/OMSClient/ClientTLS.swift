@@ -13,6 +13,7 @@ public struct ClientTLS: Sendable, Equatable {
     /// certificate's IP entries).
     public var serverName: String?
 
+    /// TLS trusting `caFile`'s authorities (nil: the system's), checking `serverName` (nil: the host).
     public init(caFile: String? = nil, serverName: String? = nil) {
         self.caFile = caFile
         self.serverName = serverName

@@ -12,8 +12,10 @@ public struct AuthenticationThrottle: Sendable {
     public struct Limit: Sendable, Equatable {
         /// Failures allowed per window; the attempt after the last of them is refused.
         public var failures: Int
+        /// How long an address's count lasts, from its first failure.
         public var window: Duration
 
+        /// `oms serve`'s defaults: 10 failures per 60 seconds.
         public init(failures: Int = 10, window: Duration = .seconds(60)) {
             self.failures = failures
             self.window = window
@@ -40,12 +42,14 @@ public struct AuthenticationThrottle: Sendable {
         var failures: Int
     }
 
+    /// The limit this throttle enforces.
     public let limit: Limit
     private var windows: [String: Window] = [:]
     /// Above this many addresses, expired windows are swept on the next failure,
     /// so a scan from many addresses cannot grow the table without bound.
     private let sweepThreshold = 1024
 
+    /// A throttle with no failures counted yet.
     public init(limit: Limit) {
         self.limit = limit
     }

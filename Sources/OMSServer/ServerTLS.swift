@@ -2,9 +2,12 @@ import NIOSSL
 
 /// The server's TLS identity: a PEM certificate chain (leaf first) and its PEM private key.
 public struct ServerTLS: Sendable, Equatable {
+    /// PEM file of the certificate chain, leaf first.
     public var certificatePath: String
+    /// PEM file of the leaf certificate's private key (unencrypted).
     public var privateKeyPath: String
 
+    /// Names the two files; they are read when the server binds.
     public init(certificatePath: String, privateKeyPath: String) {
         self.certificatePath = certificatePath
         self.privateKeyPath = privateKeyPath
@@ -38,6 +41,7 @@ public struct ServerTLS: Sendable, Equatable {
 
 /// TLS files that cannot be used; the message names the file.
 public struct TLSSetupError: Error, CustomStringConvertible {
+    /// What is wrong, naming the file.
     public let description: String
 
     init(_ description: String) {
