@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import NIOSSL
 import OMSCore
 import OMSProtocol
 
@@ -28,19 +29,34 @@ public final class OMSClient: Sendable {
     /// the server's error when authentication fails.
     public static func connect(_ configuration: OMSClientConfiguration) async throws -> OMSClient {
         let maximum = configuration.maximumResponseLength
+        let tls = try configuration.tls.map { try $0.prepare(host: configuration.host) }
+        let handshake = MultiThreadedEventLoopGroup.singletonMultiThreadedEventLoopGroup.any().makePromise(of: Void.self)
         let asyncChannel: NIOAsyncChannel<LineFrame, ByteBuffer>
         do {
             asyncChannel = try await ClientBootstrap(group: .singletonMultiThreadedEventLoopGroup)
                 .channelOption(.socketOption(.tcp_nodelay), value: 1)
                 .connect(host: configuration.host, port: configuration.port) { channel in
                     channel.eventLoop.makeCompletedFuture {
+                        if let tls {
+                            try channel.pipeline.syncOperations.addHandler(try tls.makeHandler())
+                            try channel.pipeline.syncOperations.addHandler(TLSHandshakeWaiter(promise: handshake))
+                        } else {
+                            handshake.succeed()
+                        }
                         try channel.pipeline.syncOperations.addHandler(
                             ByteToMessageHandler(LineFrameDecoder(maximumLineLength: maximum)))
                         return try NIOAsyncChannel<LineFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
                     }
                 }
         } catch {
+            handshake.fail(error)
             throw OMSError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(error)")
+        }
+        do {
+            try await handshake.futureResult.get()
+        } catch {
+            try? await asyncChannel.channel.close()
+            throw OMSError(.unavailable, "TLS handshake with \(configuration.host):\(configuration.port) failed: \(error)")
         }
         let client = OMSClient(configuration: configuration, asyncChannel: asyncChannel)
         if let apiKey = configuration.apiKey {

@@ -15,28 +15,37 @@ public struct OMSClientConfiguration: Sendable {
     /// The longest response line accepted, in bytes. Larger than the server's
     /// request limit because answers such as `oms.list_orders` can be big.
     public var maximumResponseLength: Int
+    /// Speak TLS, trusting these authorities; nil speaks plain TCP.
+    public var tls: ClientTLS?
 
     /// Makes a configuration.
     public init(
         host: String = "127.0.0.1", port: Int = ProtocolDefaults.port, apiKey: String? = nil,
-        maxInFlight: Int = 64, maximumResponseLength: Int = 64 << 20
+        maxInFlight: Int = 64, maximumResponseLength: Int = 64 << 20, tls: ClientTLS? = nil
     ) {
         self.host = host
         self.port = port
         self.apiKey = apiKey
         self.maxInFlight = maxInFlight
         self.maximumResponseLength = maximumResponseLength
+        self.tls = tls
     }
 
     /// A configuration from explicit values, falling back to the environment
-    /// (`OMS_ADDRESS`, `OMS_API_KEY`) and then to the defaults.
+    /// (`OMS_ADDRESS`, `OMS_API_KEY`, `OMS_TLS_CA`) and then to the defaults.
+    /// A CA bundle or a TLS server name turns TLS on (without a bundle, the system's authorities are trusted).
     ///
     /// `address` is `host:port`, `host`, `:port` or `[ipv6]:port`. Text that
     /// does not end in a valid port is taken whole as the host, so a typo
     /// surfaces as a connection error naming it.
-    public static func fromEnvironment(address: String?, apiKey: String?) -> OMSClientConfiguration {
+    public static func fromEnvironment(address: String?, apiKey: String?, tlsCAFile: String? = nil,
+                                       tlsServerName: String? = nil) -> OMSClientConfiguration {
         let environment = ProcessInfo.processInfo.environment
         var configuration = OMSClientConfiguration(apiKey: apiKey ?? environment["OMS_API_KEY"])
+        let caFile = tlsCAFile ?? environment["OMS_TLS_CA"].flatMap { $0.isEmpty ? nil : $0 }
+        if caFile != nil || tlsServerName != nil {
+            configuration.tls = ClientTLS(caFile: caFile, serverName: tlsServerName)
+        }
         let address = address ?? environment["OMS_ADDRESS"]
         if let address, !address.isEmpty {
             let (host, port) = split(address)

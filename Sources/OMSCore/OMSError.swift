@@ -32,6 +32,8 @@ public struct OMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case allocationIncomplete = "ALLOCATION_INCOMPLETE"
         case overAllocation = "OVER_ALLOCATION"
         case basketConflict = "BASKET_CONFLICT"
+        case limitExceeded = "LIMIT_EXCEEDED"
+        case rateLimited = "RATE_LIMITED"
     }
 
     public var code: Code

@@ -36,6 +36,8 @@ public enum ErrorCodeTable {
         case .allocationIncomplete: -32023
         case .overAllocation: -32024
         case .basketConflict: -32025
+        case .limitExceeded: -32026
+        case .rateLimited: -32027
         }
     }
 

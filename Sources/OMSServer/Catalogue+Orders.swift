@@ -26,7 +26,8 @@ extension Catalogue {
                 limitPrice: p.optionalDecimal("limit_price"), stopPrice: p.optionalDecimal("stop_price"),
                 expireAt: p.optionalDate("expire_at"), basketId: p.optionalString("basket_id"),
                 counterpartyId: p.optionalString("counterparty_id"),
-                metadata: p.object("metadata").map { $0.mapValues(Wire.value) }, clientOrderId: p.optionalString("client_order_id"))
+                metadata: try checkedMetadata(p.object("metadata"), field: "metadata", ctx).map { $0.mapValues(Wire.value) },
+                clientOrderId: p.optionalString("client_order_id"))
             let order = try await ctx.services.orders.createOrder(
                 draft, actor: ctx.principal, idempotencyKey: p.optionalString("idempotency_key"))
             return .object(["order_id": .string(order.orderId)])
@@ -38,8 +39,10 @@ extension Catalogue {
                 "ordered_quantity, limit_price, stop_price, time_in_force, expire_at, counterparty_id, metadata; null clears")],
             roles: [.pm, .trader, .ops], result: "order", mutating: true
         ) { p, ctx in
-            let changes = try OrderChangesDecoder.decode(p.object("changes") ?? [:])
-            return Wire.order(try await ctx.services.orders.updateOrder(p.string("order_id"), changes: changes,
+            let changes = p.object("changes") ?? [:]
+            _ = try checkedMetadata(changes["metadata"]?.objectValue, field: "changes.metadata", ctx)
+            let decoded = try OrderChangesDecoder.decode(changes)
+            return Wire.order(try await ctx.services.orders.updateOrder(p.string("order_id"), changes: decoded,
                                                                         actor: ctx.principal))
         },
         transition("oms.cancel_order", .cancelOrder, "Cancel an order, subject to cancel authority.",
@@ -156,5 +159,24 @@ extension Catalogue {
             return Violation(ruleId: ruleId, ruleName: object["rule_name"]?.stringValue, severity: severity,
                              description: object["description"]?.stringValue)
         }
+    }
+}
+
+extension Catalogue {
+    /// `metadata` if its compact JSON fits the server's limit. Checked before
+    /// anything is read or written, so a refused call changes nothing; the
+    /// limit keeps one client from filling order rows, events and every
+    /// subscriber's feed with megabytes of free-form data.
+    static func checkedMetadata(_ metadata: [String: JSON]?, field: String,
+                                _ ctx: RequestContext) throws -> [String: JSON]? {
+        guard let metadata else { return nil }
+        let size = JSON.object(metadata).serialized().count
+        let limit = ctx.services.maximumMetadataBytes
+        guard size <= limit else {
+            throw RPCError(code: -32602, message: "\(field) is \(size) bytes of JSON; at most \(limit) are allowed",
+                           data: .object(["code": .string("INVALID_PARAMS"), "field": .string(field),
+                                          "limit": .int(limit), "size": .int(size)]))
+        }
+        return metadata
     }
 }

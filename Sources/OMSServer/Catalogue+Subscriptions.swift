@@ -42,20 +42,34 @@ extension Catalogue {
         if let portfolioId, !principal.isEntitled(to: portfolioId) {
             throw OMSError(.permissionDenied, "not entitled to portfolio \(portfolioId)")
         }
+        let limit = ctx.services.maximumSubscriptionsPerConnection
+        // Checked again under the session's lock below; this early check only
+        // spares the hub a subscription that would be refused.
+        guard ctx.session.subscriptionCount < limit else { throw tooManySubscriptions(limit) }
         let filter = FeedFilter(stream: stream, tenantId: principal.tenantId, portfolioId: portfolioId,
                                 entitled: principal.portfolioIds)
         let subscription = try await hub.subscribe(filter, afterEventId: p.optionalInt("after_event_id").map(Int64.init),
                                                    capacity: ctx.services.subscriptionBuffer)
         let name = "SUB-\(ctx.session.connectionId)-\(subscription.id)"
         let session = ctx.session
-        guard session.add(subscription: name, hub: hub, id: subscription.id) else {
+        switch session.add(subscription: name, hub: hub, id: subscription.id, limit: limit) {
+        case .added: break
+        case .closing:
             await hub.end(subscription.id, .unsubscribed)
             throw OMSError(.unavailable, "the connection is closing")
+        case .full:
+            await hub.end(subscription.id, .unsubscribed)
+            throw tooManySubscriptions(limit)
         }
         session.afterAnswer(to: ctx.requestId) {
             Task { await pump(subscription, name: name, stream: stream, hub: hub, session: session) }
         }
         return .object(["subscription_id": .string(name)])
+    }
+
+    static func tooManySubscriptions(_ limit: Int) -> OMSError {
+        OMSError(.limitExceeded, "this connection already holds \(limit) subscriptions; unsubscribe one first",
+                 details: ["limit": "max_subscriptions", "maximum": "\(limit)"])
     }
 
     /// Writes a subscription's events to its connection until it ends; an

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import OMSCore
 import OMSProtocol
 import ServiceLifecycle
 
@@ -22,7 +23,7 @@ struct ConnectionHandler: Sendable {
         let channel = connection.channel
         do {
             try await connection.executeThenClose { inbound, outbound in
-                let session = Session(connectionId: id) { bytes in try await self.write(bytes, to: outbound) }
+                let session = Session(connectionId: id, remoteAddress: channel.remoteAddress?.ipAddress) { bytes in try await self.write(bytes, to: outbound) }
                 defer { Task { await session.close() } }
                 try await withThrowingTaskGroup(of: Void.self) { requests in
                     try await withGracefulShutdownHandler {
@@ -52,6 +53,15 @@ struct ConnectionHandler: Sendable {
                 return  // the caller closes the connection
             }
             let message = RPCCodec.decode(line: line.readableBytesView)
+            if case .batch(let items) = message, items.count > configuration.maximumBatchSize {
+                // Refused whole, before anything in it runs: a partial batch would be harder to retry than none.
+                let error = RPCError(OMSError(
+                    .limitExceeded, "a batch of \(items.count) requests is over the limit of \(configuration.maximumBatchSize)",
+                    details: ["limit": "max_batch_size", "maximum": "\(configuration.maximumBatchSize)"]))
+                dispatcher.metrics.record(method: "", error: error, duration: .zero)
+                try await write(RPCCodec.encodeError(id: nil, error: error), to: outbound)
+                continue
+            }
             if case .single(.success(let request)) = message, request.method == "session.authenticate" {
                 // Authentication runs before the next line is read, so a pipelined
                 // call right behind it already sees the session.

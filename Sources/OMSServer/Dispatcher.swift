@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import OMSCore
 import OMSProtocol
 import OMSStore
@@ -12,13 +13,21 @@ public struct Dispatcher: Sendable {
     public let logger: Logger
     /// Where requests, errors and latencies are counted.
     public let metrics: ServerMetrics
+    /// Failed authentications per client address, shared by every connection.
+    let authenticationThrottle: NIOLockedValueBox<AuthenticationThrottle>
+    /// The time the throttle sees; tests pass a clock they move by hand.
+    let now: @Sendable () -> ContinuousClock.Instant
 
     public init(catalogue: Catalogue = .standard, services: Services, logger: Logger,
-                metrics: ServerMetrics = ServerMetrics()) {
+                metrics: ServerMetrics = ServerMetrics(),
+                authenticationLimit: AuthenticationThrottle.Limit = AuthenticationThrottle.Limit(),
+                now: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.catalogue = catalogue
         self.services = services
         self.logger = logger
         self.metrics = metrics
+        self.authenticationThrottle = NIOLockedValueBox(AuthenticationThrottle(limit: authenticationLimit))
+        self.now = now
     }
 
     /// Answers one request (the caller drops the answer of a notification),
@@ -93,7 +102,27 @@ public struct Dispatcher: Sendable {
     }
 
     private func authenticate(_ params: Params, session: Session, logger: Logger) async throws -> JSON {
-        let principal = try await services.keys.authenticate(apiKey: params.string("api_key"))
+        let address = session.remoteAddress ?? "unknown"
+        let decision = authenticationThrottle.withLockedValue { $0.attempt(from: address, at: now()) }
+        if case .refuse(let retryAfter) = decision {
+            let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
+            throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
+                           details: ["retry_after_seconds": "\(seconds)"])
+        }
+        let principal: Principal
+        do {
+            principal = try await services.keys.authenticate(apiKey: params.string("api_key"))
+        } catch let error as OMSError where error.code == .unauthenticated {
+            // Only the address and the count are logged: never the key, nor any part of it.
+            let outcome = authenticationThrottle.withLockedValue { $0.failed(from: address, at: now()) }
+            if case .engaged(let failures) = outcome {
+                let limit = authenticationThrottle.withLockedValue { $0.limit }
+                logger.warning("authentication failures from one address reached the limit; refusing its attempts", metadata: [
+                    "address": "\(address)", "failures": "\(failures)", "window_seconds": "\(limit.window.components.seconds)",
+                ])
+            }
+            throw error
+        }
         session.authenticate(as: principal)
         logger.info("authenticated", metadata: ["principal": "\(principal.tenantId)/\(principal.principalId)"])
         return .object([

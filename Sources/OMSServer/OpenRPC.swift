@@ -11,7 +11,7 @@ enum OpenRPC {
                 "title": .string("OMS JSON-RPC API"),
                 "version": .string("1.0.0"),
                 "description": .string(
-                    "One JSON-RPC 2.0 object (or batch) per line over TCP. Call session.authenticate first. "
+                    "One JSON-RPC 2.0 object (or batch) per line over TCP (TLS when the server has a certificate). Call session.authenticate first. "
                         + "Decimals are accepted as numbers or strings and returned as strings; timestamps are RFC 3339 UTC."),
             ]),
             "methods": .array(catalogue.ordered.map(method)),

@@ -9,16 +9,23 @@ public struct Services: Sendable {
     public let hub: EventHub?
     /// Events buffered per subscription before a slow subscriber is cut off.
     public var subscriptionBuffer: Int
+    /// Subscriptions one connection may hold at once; one more is LIMIT_EXCEEDED.
+    public var maximumSubscriptionsPerConnection: Int
+    /// Largest order `metadata`, in bytes of its compact JSON; larger is INVALID_PARAMS.
+    public var maximumMetadataBytes: Int
     public var orders: OrderStore { OrderStore(database: database) }
     public var allocations: AllocationStore { AllocationStore(database: database) }
     public var rules: RuleStore { RuleStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
     public var keys: KeyStore { KeyStore(database: database) }
 
-    public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = 10_000) {
+    public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = 10_000,
+                maximumSubscriptionsPerConnection: Int = 100, maximumMetadataBytes: Int = 16_384) {
         self.database = database
         self.hub = hub
         self.subscriptionBuffer = subscriptionBuffer
+        self.maximumSubscriptionsPerConnection = maximumSubscriptionsPerConnection
+        self.maximumMetadataBytes = maximumMetadataBytes
     }
 }
 

@@ -1,19 +1,31 @@
 import OMSProtocol
 
-/// How the JSON-RPC front listens and what it allows per connection.
+/// How the JSON-RPC front listens and what it allows per connection and per client address.
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
     /// Longest request line; a longer one is answered with an error and the connection closed.
     public var maximumLineLength: Int
-    /// Requests of one connection being worked on at once; further lines wait.
+    /// Requests of one connection being worked on at once; further lines wait
+    /// unread (TCP backpressure), so a pipelining client loses no answer.
     public var maximumInFlightPerConnection: Int
+    /// Requests in one batch; a larger batch is refused whole with LIMIT_EXCEEDED and none of it runs.
+    public var maximumBatchSize: Int
+    /// Open connections from one client address; one more is answered with
+    /// LIMIT_EXCEEDED and closed, and the others are unaffected.
+    public var maximumConnectionsPerAddress: Int
+    /// Serve TLS with this certificate and key; nil serves plain TCP.
+    public var tls: ServerTLS?
 
     public init(host: String = "127.0.0.1", port: Int = ProtocolDefaults.port,
-                maximumLineLength: Int = ProtocolDefaults.maximumLineLength, maximumInFlightPerConnection: Int = 64) {
+                maximumLineLength: Int = ProtocolDefaults.maximumLineLength, maximumInFlightPerConnection: Int = 64,
+                maximumBatchSize: Int = 1_000, maximumConnectionsPerAddress: Int = 256, tls: ServerTLS? = nil) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength
         self.maximumInFlightPerConnection = maximumInFlightPerConnection
+        self.maximumBatchSize = maximumBatchSize
+        self.maximumConnectionsPerAddress = maximumConnectionsPerAddress
+        self.tls = tls
     }
 }

@@ -20,10 +20,13 @@ public final class Session: Sendable {
     private let state = NIOLockedValueBox<Principal?>(nil)
     private let feeds = NIOLockedValueBox(Feeds())
     public let connectionId: Int
+    /// The client's IP address (no port), for per-address limits; nil when unknown.
+    public let remoteAddress: String?
     let notify: Notify
 
-    public init(connectionId: Int, notify: @escaping Notify = { _ in }) {
+    public init(connectionId: Int, remoteAddress: String? = nil, notify: @escaping Notify = { _ in }) {
         self.connectionId = connectionId
+        self.remoteAddress = remoteAddress
         self.notify = notify
     }
 
@@ -34,12 +37,26 @@ public final class Session: Sendable {
         state.withLockedValue { $0 = principal }
     }
 
-    /// Records a subscription; false once the connection is closing.
-    func add(subscription name: String, hub: EventHub, id: Int) -> Bool {
+    /// What became of a subscription offered to the session.
+    enum Admission {
+        case added
+        /// The connection is closing.
+        case closing
+        /// The connection already holds `limit` subscriptions.
+        case full
+    }
+
+    /// The number of subscriptions the connection holds.
+    var subscriptionCount: Int { feeds.withLockedValue { $0.subscriptions.count } }
+
+    /// Records a subscription unless the connection is closing or already
+    /// holds `limit`; checked under the lock, so concurrent subscribes cannot overshoot.
+    func add(subscription name: String, hub: EventHub, id: Int, limit: Int) -> Admission {
         feeds.withLockedValue { feeds in
-            guard !feeds.closed else { return false }
+            guard !feeds.closed else { return .closing }
+            guard feeds.subscriptions.count < limit else { return .full }
             feeds.subscriptions[name] = (hub, id)
-            return true
+            return .added
         }
     }
 

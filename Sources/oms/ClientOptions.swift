@@ -12,6 +12,14 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .customLong("api-key"), help: "API key (env OMS_API_KEY).")
     var apiKey: String?
 
+    @Option(name: .customLong("tls-ca"),
+            help: "Connect with TLS, trusting the certificate authorities in this PEM file (env OMS_TLS_CA).")
+    var tlsCA: String?
+
+    @Option(name: .customLong("tls-server-name"),
+            help: "The name the server's TLS certificate must carry (default: the host of --address).")
+    var tlsServerName: String?
+
     @Option(name: .customLong("as"), help: "Use the demo key of this role from <data-dir>/demo-keys.json (PM, Trader, Ops, Compliance, System, Admin).")
     var role: String?
 
@@ -38,7 +46,8 @@ struct ClientOptions: ParsableArguments {
 
     /// Connects, authenticates, runs `body`, closes.
     func withClient<T>(_ body: (OMSClient) async throws -> T) async throws -> T {
-        let configuration = OMSClientConfiguration.fromEnvironment(address: address, apiKey: try resolvedKey())
+        let configuration = OMSClientConfiguration.fromEnvironment(address: address, apiKey: try resolvedKey(),
+                                                                   tlsCAFile: tlsCA, tlsServerName: tlsServerName)
         let client = try await OMSClient.connect(configuration)
         do {
             let result = try await body(client)

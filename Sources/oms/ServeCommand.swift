@@ -30,6 +30,37 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-in-flight"), help: ServeCommand.help("--max-in-flight", "Requests worked on at once per connection."))
     var maximumInFlight: Int?
 
+    @Option(name: .customLong("max-batch-size"),
+            help: ServeCommand.help("--max-batch-size", "Requests in one batch; a larger batch is refused whole (LIMIT_EXCEEDED)."))
+    var maximumBatchSize: Int?
+
+    @Option(name: .customLong("max-connections-per-address"),
+            help: ServeCommand.help("--max-connections-per-address", "Open connections per client IP address; one more gets LIMIT_EXCEEDED and is closed."))
+    var maximumConnectionsPerAddress: Int?
+
+    @Option(name: .customLong("max-subscriptions"),
+            help: ServeCommand.help("--max-subscriptions", "Subscriptions one connection may hold at once (LIMIT_EXCEEDED beyond)."))
+    var maximumSubscriptions: Int?
+
+    @Option(name: .customLong("max-metadata-bytes"),
+            help: ServeCommand.help("--max-metadata-bytes", "Largest order metadata in bytes of compact JSON (INVALID_PARAMS beyond)."))
+    var maximumMetadataBytes: Int?
+
+    @Option(name: .customLong("auth-failure-limit"),
+            help: ServeCommand.help("--auth-failure-limit", "Failed session.authenticate calls per client address per window before further attempts are refused (RATE_LIMITED)."))
+    var authFailureLimit: Int?
+
+    @Option(name: .customLong("auth-failure-window"),
+            help: ServeCommand.help("--auth-failure-window", "Seconds of the authentication-failure window."))
+    var authFailureWindow: Int?
+
+    @Option(name: .customLong("tls-cert"),
+            help: ServeCommand.help("--tls-cert", "PEM certificate chain (leaf first); with --tls-key serves TLS instead of plain TCP."))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ServeCommand.help("--tls-key", "PEM private key of --tls-cert."))
+    var tlsKey: String?
+
     @Option(name: .customLong("pool-size"), help: ServeCommand.help("--pool-size", "PostgreSQL connections in the pool."))
     var poolSize: Int?
 
@@ -65,6 +96,11 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             nil
         }
+        let tls = (certificate: tlsCertificate ?? environment.string("OMS_TLS_CERT"),
+                   key: tlsKey ?? environment.string("OMS_TLS_KEY"))
+        guard (tls.certificate == nil) == (tls.key == nil) else {
+            throw ValidationError("--tls-cert (OMS_TLS_CERT) and --tls-key (OMS_TLS_KEY) go together: give both or neither")
+        }
         return ServeSettings(
             host: host,
             port: try environment.int(port, "--port", "OMS_PORT", default: 9191, in: 0...65_535),
@@ -74,6 +110,20 @@ struct ServeCommand: AsyncParsableCommand {
                                                    default: 1 << 20, in: 256...(1 << 30)),
             maximumInFlight: try environment.int(maximumInFlight, "--max-in-flight", "OMS_MAX_IN_FLIGHT",
                                                  default: 64, in: 1...100_000),
+            maximumBatchSize: try environment.int(maximumBatchSize, "--max-batch-size", "OMS_MAX_BATCH_SIZE",
+                                                  default: 1_000, in: 1...1_000_000),
+            maximumConnectionsPerAddress: try environment.int(
+                maximumConnectionsPerAddress, "--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS",
+                default: 256, in: 1...1_000_000),
+            maximumSubscriptions: try environment.int(maximumSubscriptions, "--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS",
+                                                      default: 100, in: 1...1_000_000),
+            maximumMetadataBytes: try environment.int(maximumMetadataBytes, "--max-metadata-bytes", "OMS_MAX_METADATA_BYTES",
+                                                      default: 16_384, in: 2...(1 << 30)),
+            authFailureLimit: try environment.int(authFailureLimit, "--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT",
+                                                  default: 10, in: 1...1_000_000),
+            authFailureWindow: try environment.int(authFailureWindow, "--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW",
+                                                   default: 60, in: 1...86_400),
+            tlsCertificate: tls.certificate, tlsKey: tls.key,
             poolSize: try environment.int(poolSize, "--pool-size", "OMS_POOL_SIZE", default: 20, in: 1...10_000),
             logLevel: try environment.logLevel(logLevel, "OMS_LOG_LEVEL", default: .info),
             evaluateCompliance: try evaluateCompliance || environment.bool("OMS_EVALUATE_COMPLIANCE"),

@@ -30,11 +30,20 @@ struct ServeRunner {
         let database = Database(client: client, logger: logger, metrics: storeMetrics)
         let hub = EventHub(url: url, logger: logger, metrics: storeMetrics)
         let dispatcher = Dispatcher(
-            services: Services(database: database, hub: hub, subscriptionBuffer: settings.subscriptionBuffer),
-            logger: logger, metrics: ServerMetrics(factory: factory))
+            services: Services(database: database, hub: hub, subscriptionBuffer: settings.subscriptionBuffer,
+                               maximumSubscriptionsPerConnection: settings.maximumSubscriptions,
+                               maximumMetadataBytes: settings.maximumMetadataBytes),
+            logger: logger, metrics: ServerMetrics(factory: factory),
+            authenticationLimit: AuthenticationThrottle.Limit(failures: settings.authFailureLimit,
+                                                              window: .seconds(settings.authFailureWindow)))
+        let tls = settings.tlsCertificate.flatMap { certificate in
+            settings.tlsKey.map { ServerTLS(certificatePath: certificate, privateKeyPath: $0) }
+        }
         let server = try await OMSServer.bind(
             ServerConfiguration(host: settings.host, port: settings.port, maximumLineLength: settings.maximumLineLength,
-                                maximumInFlightPerConnection: settings.maximumInFlight),
+                                maximumInFlightPerConnection: settings.maximumInFlight,
+                                maximumBatchSize: settings.maximumBatchSize,
+                                maximumConnectionsPerAddress: settings.maximumConnectionsPerAddress, tls: tls),
             dispatcher: dispatcher, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: client), .init(service: EventHubService(hub: hub)),
@@ -51,7 +60,7 @@ struct ServeRunner {
             services.append(.init(service: ops))
             say("oms metrics, health and readiness on http://\(settings.metricsHost):\(ops.port)/metrics, /healthz, /readyz")
         }
-        say("oms listening on \(settings.host):\(server.port) (Ctrl-C to stop)")
+        say("oms listening on \(settings.host):\(server.port)\(tls == nil ? "" : " with TLS") (Ctrl-C to stop)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()

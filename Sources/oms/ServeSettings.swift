@@ -13,6 +13,16 @@ struct ServeSettings: Sendable {
     var dataDirectory: String
     var maximumLineLength: Int
     var maximumInFlight: Int
+    var maximumBatchSize: Int
+    var maximumConnectionsPerAddress: Int
+    var maximumSubscriptions: Int
+    var maximumMetadataBytes: Int
+    var authFailureLimit: Int
+    /// Seconds.
+    var authFailureWindow: Int
+    /// Both set: serve TLS; both nil: plain TCP.
+    var tlsCertificate: String?
+    var tlsKey: String?
     var poolSize: Int
     var logLevel: Logger.Level
     var evaluateCompliance: Bool
@@ -31,6 +41,14 @@ struct ServeSettings: Sendable {
         ("--pool-size", "OMS_POOL_SIZE", "20"),
         ("--max-line-length", "OMS_MAX_LINE_LENGTH", "1048576"),
         ("--max-in-flight", "OMS_MAX_IN_FLIGHT", "64"),
+        ("--max-batch-size", "OMS_MAX_BATCH_SIZE", "1000"),
+        ("--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS", "256"),
+        ("--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS", "100"),
+        ("--max-metadata-bytes", "OMS_MAX_METADATA_BYTES", "16384"),
+        ("--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT", "10"),
+        ("--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW", "60"),
+        ("--tls-cert", "OMS_TLS_CERT", "off"),
+        ("--tls-key", "OMS_TLS_KEY", "off"),
         ("--log-level", "OMS_LOG_LEVEL", "info"),
         ("--evaluate-compliance", "OMS_EVALUATE_COMPLIANCE", "off"),
         ("--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER", "10000"),
@@ -45,6 +63,10 @@ struct ServeSettings: Sendable {
             "database_url": "\(databaseURL.map(Self.redact) ?? "embedded")", "data_dir": "\(dataDirectory)",
             "pool_size": "\(poolSize)", "max_line_length": "\(maximumLineLength)",
             "max_in_flight": "\(maximumInFlight)", "log_level": "\(logLevel)",
+            "max_batch_size": "\(maximumBatchSize)", "max_connections_per_address": "\(maximumConnectionsPerAddress)",
+            "max_subscriptions": "\(maximumSubscriptions)", "max_metadata_bytes": "\(maximumMetadataBytes)",
+            "auth_failure_limit": "\(authFailureLimit)", "auth_failure_window": "\(authFailureWindow)",
+            "tls_cert": "\(tlsCertificate ?? "off")", "tls_key": "\(tlsKey ?? "off")",
             "evaluate_compliance": "\(evaluateCompliance)", "subscription_buffer": "\(subscriptionBuffer)",
             "metrics_host": "\(metricsHost)", "metrics_port": "\(metricsPort.map(String.init) ?? "off")",
         ]

@@ -24,7 +24,9 @@ struct DeploymentFilesTests {
         let variables = try Self.variables(inHelpOf: "serve")
         for name in ["OMS_HOST", "OMS_PORT", "OMS_DATABASE_URL", "OMS_DATA_DIR", "OMS_POOL_SIZE", "OMS_MAX_LINE_LENGTH",
                      "OMS_MAX_IN_FLIGHT", "OMS_LOG_LEVEL", "OMS_EVALUATE_COMPLIANCE", "OMS_SUBSCRIPTION_BUFFER",
-                     "OMS_METRICS_HOST", "OMS_METRICS_PORT"] {
+                     "OMS_METRICS_HOST", "OMS_METRICS_PORT", "OMS_MAX_BATCH_SIZE", "OMS_MAX_CONNECTIONS_PER_ADDRESS",
+                     "OMS_MAX_SUBSCRIPTIONS", "OMS_MAX_METADATA_BYTES", "OMS_AUTH_FAILURE_LIMIT", "OMS_AUTH_FAILURE_WINDOW",
+                     "OMS_TLS_CERT", "OMS_TLS_KEY"] {
             #expect(variables.contains(name), "\(name) missing from oms serve --help")
         }
         #expect(help.contains("default: 9191") && help.contains("default: 20") && help.contains("default: off"))
@@ -121,6 +123,16 @@ struct DeploymentFilesTests {
         #expect(good.out.contains("pool_size=7\n"), "a flag wins over its variable")
         #expect(good.out.contains("log_level=debug\n"))
         #expect(good.out.contains("database_url=postgres://u:***@db:5432/oms\n") && !good.out.contains("hunter2"))
+        let halfTLS = try runOMS(["serve", "--print-config", "--tls-cert", "/tmp/server.pem"])
+        #expect(halfTLS.status != 0 && halfTLS.err.contains("--tls-cert (OMS_TLS_CERT) and --tls-key (OMS_TLS_KEY) go together"),
+                "\(halfTLS.err)")
+        let limits = try runOMS(["serve", "--print-config", "--max-batch-size", "5"],
+                                environment: ["OMS_AUTH_FAILURE_LIMIT": "3", "OMS_TLS_CERT": "/c.pem", "OMS_TLS_KEY": "/k.pem"])
+        #expect(limits.status == 0, "\(limits.err)")
+        for line in ["max_batch_size=5", "auth_failure_limit=3", "max_connections_per_address=256", "max_subscriptions=100",
+                     "max_metadata_bytes=16384", "auth_failure_window=60", "tls_cert=/c.pem", "tls_key=/k.pem"] {
+            #expect(limits.out.contains(line + "\n"), "--print-config lacks \(line)")
+        }
     }
 }
 

@@ -56,6 +56,21 @@ final class RawConnection: Sendable {
         return try JSONParser.parse(buffer.readableBytesView)
     }
 
+    /// The next line as JSON, or nil when the server closed the connection;
+    /// throws when nothing comes within `timeout`. After a timeout the
+    /// connection can no longer be read: use it for the last read of a test.
+    func receive(within timeout: Duration) async throws -> JSON? {
+        try await withThrowingTaskGroup(of: JSON?.self) { group in
+            group.addTask { try await self.receive() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw RawConnectionTimeout(timeout: timeout)
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+    }
+
     /// Sends one line and returns the answer line.
     func roundTrip(_ line: String) async throws -> JSON? {
         try await send(line)
@@ -67,6 +82,11 @@ final class RawConnection: Sendable {
         task.cancel()
         await task.value
     }
+}
+
+struct RawConnectionTimeout: Error, CustomStringConvertible {
+    let timeout: Duration
+    var description: String { "nothing received within \(timeout)" }
 }
 
 extension JSON {

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import OMSClient
@@ -19,7 +20,8 @@ struct TestServer: Sendable {
 
     static func with(
         configuration: ServerConfiguration = ServerConfiguration(port: 0), evaluate: Bool = false,
-        subscriptionBuffer: Int = 10_000,
+        subscriptionBuffer: Int = 10_000, limits: TestLimits = TestLimits(), logger: Logger? = nil,
+        metrics: ServerMetrics = ServerMetrics(),
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
         try await TestDatabase.with { db in
@@ -29,10 +31,13 @@ struct TestServer: Sendable {
                     keys["\(tenant)/\(principal)"] = try await db.keys.issue(principalId: principal, tenantId: tenant).apiKey
                 }
             }
-            let logger = Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
+            let logger = logger ?? Logger(label: "oms.test.server", factory: { _ in SwiftLogNoOpLogHandler() })
             let hub = EventHub(url: db.url, logger: logger)
             let dispatcher = Dispatcher(
-                services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer), logger: logger)
+                services: Services(database: db.database, hub: hub, subscriptionBuffer: subscriptionBuffer,
+                                   maximumSubscriptionsPerConnection: limits.subscriptionsPerConnection,
+                                   maximumMetadataBytes: limits.metadataBytes),
+                logger: logger, metrics: metrics, authenticationLimit: limits.authentication, now: limits.clock.now)
             var configuration = configuration
             configuration.port = 0
             let server = try await OMSServer.bind(configuration, dispatcher: dispatcher, logger: logger)
@@ -62,6 +67,35 @@ struct TestServer: Sendable {
                               admin: try await client("admin"))
         do { try await body(clients) } catch { await clients.close(); throw error }
         await clients.close()
+    }
+}
+
+/// The limits a test server enforces beyond its `ServerConfiguration`; the defaults are `oms serve`'s.
+struct TestLimits: Sendable {
+    var subscriptionsPerConnection = 100
+    var metadataBytes = 16_384
+    var authentication = AuthenticationThrottle.Limit()
+    /// The throttle's time; `ManualClock().now` lets a test move it.
+    var clock = ManualClock(following: true)
+}
+
+/// A clock for the authentication throttle: the real time, or (not following)
+/// a start instant plus whatever the test advanced it by.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let following: Bool
+    private let offset = NIOLockedValueBox(Duration.zero)
+
+    init(following: Bool = false) {
+        self.following = following
+    }
+
+    var now: @Sendable () -> ContinuousClock.Instant {
+        { [self] in (following ? ContinuousClock.now : start) + offset.withLockedValue { $0 } }
+    }
+
+    func advance(by duration: Duration) {
+        offset.withLockedValue { $0 += duration }
     }
 }
 

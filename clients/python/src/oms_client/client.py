@@ -5,6 +5,7 @@ import json
 import os
 import queue
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -69,6 +70,11 @@ class OMSClient:
 
     ``OMSClient(address="127.0.0.1:9191", api_key=...)``; without arguments
     the address and key come from ``OMS_ADDRESS`` and ``OMS_API_KEY``.
+
+    TLS: ``ca_file="ca.pem"`` (or ``OMS_TLS_CA``) connects with TLS and
+    trusts the certificate authorities in that PEM bundle; ``tls=True``
+    without a bundle trusts the system's. The server's certificate must be
+    valid for ``server_hostname`` (default: the host of the address).
     Methods are called by name with keyword arguments, as on the SDK page::
 
         order_id = client.oms.create_order(portfolio_id="PORT-001", ...)
@@ -89,9 +95,18 @@ class OMSClient:
         connect_timeout: float = 10.0,
         reconnect_timeout: float = 30.0,
         connect: bool = True,
+        tls: Optional[bool] = None,
+        ca_file: Optional[str] = None,
+        server_hostname: Optional[str] = None,
     ) -> None:
         self.address = address or os.environ.get("OMS_ADDRESS") or DEFAULT_ADDRESS
         self.host, self.port = parse_address(self.address)
+        ca_file = ca_file or os.environ.get("OMS_TLS_CA") or None
+        #: The TLS context, or None for plain TCP.
+        self.ssl_context: Optional[ssl.SSLContext] = None
+        if tls or (tls is None and ca_file):
+            self.ssl_context = ssl.create_default_context(cafile=ca_file)
+        self.server_hostname = server_hostname or self.host
         self.api_key = api_key if api_key is not None else os.environ.get("OMS_API_KEY")
         self.timeout = timeout
         self.connect_timeout = connect_timeout
@@ -243,6 +258,10 @@ class OMSClient:
                 try:
                     self._conn = self._open()
                     return self._conn
+                except ssl.SSLCertVerificationError as error:
+                    # Retrying cannot make an untrusted certificate trusted.
+                    raise Unavailable(f"TLS with the OMS server at {self.host}:{self.port} failed: "
+                                      f"{error.verify_message or error}") from None
                 except (OSError, ConnectionLost, RequestTimeout) as error:
                     last: BaseException = error
                 if self.closed:
@@ -258,6 +277,13 @@ class OMSClient:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             pass
+        if self.ssl_context is not None:
+            try:
+                # The handshake runs here, under the connect timeout.
+                sock = self.ssl_context.wrap_socket(sock, server_hostname=self.server_hostname)
+            except BaseException:
+                sock.close()
+                raise
         sock.settimeout(None)
         conn = _Connection(self, sock)
         self.connections_opened += 1

@@ -5,6 +5,7 @@ import json
 import os
 import queue
 import socket
+import ssl
 import threading
 import time
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -95,7 +96,8 @@ class _Connection:
         flags = socket.MSG_PEEK | getattr(socket, "MSG_DONTWAIT", 0)
         if not self.alive:
             return False
-        if not getattr(socket, "MSG_DONTWAIT", 0):
+        if not getattr(socket, "MSG_DONTWAIT", 0) or isinstance(self.sock, ssl.SSLSocket):
+            # TLS sockets cannot peek; the reader notices a close on its own.
             return True
         try:
             data = self.sock.recv(1, flags)

@@ -46,6 +46,8 @@ __all__ = [
     "AllocationIncomplete",
     "OverAllocation",
     "BasketConflict",
+    "LimitExceeded",
+    "RateLimited",
     "ConnectionLost",
     "RequestTimeout",
     "ClientClosed",
@@ -227,6 +229,18 @@ class OverAllocation(OMSError):
 
 class BasketConflict(OMSError):
     code, number = "BASKET_CONFLICT", -32025
+
+
+class LimitExceeded(OMSError):
+    """A server limit was hit: batch size, connections per address, subscriptions per connection."""
+
+    code, number = "LIMIT_EXCEEDED", -32026
+
+
+class RateLimited(OMSError):
+    """Too many failed authentications from this address; ``data.retry_after_seconds`` says when to retry."""
+
+    code, number = "RATE_LIMITED", -32027
 
 
 # -- Client-side conditions ----------------------------------------------------
