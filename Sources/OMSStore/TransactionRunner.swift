@@ -42,7 +42,11 @@ public struct TransactionRunner: Sendable {
                     logger: logger)
                 do {
                     let result = try await body(connection)
+                    // A call's idempotency key commits with the call's first write (IdempotencyStore).
+                    let claim = readOnly ? nil : IdempotencyClaim.current.flatMap { $0.isCommitted ? nil : $0 }
+                    let claimed = try await claim?.claim(after: result, on: connection, logger: logger) ?? false
                     try await connection.query("COMMIT", logger: logger)
+                    if claimed { claim?.markCommitted() }
                     return result
                 } catch {
                     // A failed COMMIT has already ended the transaction; ROLLBACK then only warns.
@@ -87,6 +91,23 @@ public struct TransactionRunner: Sendable {
         if let error = error as? RetryTransaction { _ = error; return true }
         let state = sqlState(error)
         return state == "40001" || state == "40P01"
+    }
+
+    /// Whether an error means the database could not be reached or went away
+    /// mid-call (connection lost, server shutting down or starting, the pool
+    /// giving up on connecting): the client should retry, with its idempotency key.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+                return true
+            default:
+                let state = sqlState(error) ?? ""
+                return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+            }
+        }
+        // The pool's own errors (its circuit breaker) come from a module we do not import.
+        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
     }
 
     /// The SQLSTATE of a server error, if any.
