@@ -86,10 +86,8 @@ public struct Dispatcher: Sendable {
         let tenant = context.principal.tenantId
         // A stored answer is the answer; a pending one whose call died runs on
         // below, where the committed key refuses any second write.
-        if let stored = try await store.settledAnswer(for: key, method: spec.name, tenantId: tenant),
-           stored != IdempotencyStore.pending {
-            return try JSONParser.parse(stored)
-        }
+        let first = try await store.settledAnswer(for: key, method: spec.name, tenantId: tenant)
+        if let first, first != IdempotencyStore.pending { return try JSONParser.parse(first) }
         let claim = IdempotencyClaim(key: key, method: spec.name, actor: context.principal)
         do {
             let result = try await IdempotencyClaim.$current.withValue(claim) { try await spec.handler(params, context) }
@@ -102,7 +100,7 @@ public struct Dispatcher: Sendable {
                                                                actor: context.principal))
         } catch {
             // Another call with the key committed first (concurrently, or before a crash): its answer is the answer.
-            let patience: Duration = error is IdempotencyKeyTaken ? .seconds(2) : .zero
+            let patience: Duration = error is IdempotencyKeyTaken && first == nil ? .seconds(2) : .zero
             guard let stored = try? await store.settledAnswer(for: key, method: spec.name, tenantId: tenant,
                                                              patience: patience)
             else { throw error }

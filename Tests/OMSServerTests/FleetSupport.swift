@@ -35,7 +35,8 @@ final class Sidecar: @unchecked Sendable {  // Process is thread-safe for what w
         let process = Process()
         process.executableURL = URL(fileURLWithPath: omsBinary)
         process.arguments = ["serve", "--database-url", url, "--port", "0", "--metrics-port", "0",
-                             "--log-level", "warning", "--pool-size", "4"] + arguments
+                             "--log-level", ProcessInfo.processInfo.environment["OMS_FLEET_LOG_LEVEL"] ?? "warning",
+                             "--pool-size", "4"] + arguments
         var environment = ProcessInfo.processInfo.environment
         for variable in environment.keys where variable.hasPrefix("OMS_") { environment[variable] = nil }
         process.environment = environment
@@ -254,6 +255,8 @@ actor Caller {
     /// Calls sent again after an UNAVAILABLE, and reconnections made.
     private(set) var retries = 0
     private(set) var reconnects = 0
+    /// Every attempt's ending, by code.
+    private(set) var codes: [String: Int] = [:]
 
     init(_ principal: String, fleet: Fleet, sidecar: Sidecar) {
         self.principal = principal
@@ -274,6 +277,7 @@ actor Caller {
             } else {
                 outcome = .unavailable("no sidecar accepted a connection")
             }
+            codes[outcome.code, default: 0] += 1
             switch outcome {
             case .ok, .refused: return (outcome, attempts)
             case .unavailable, .timedOut:
