@@ -207,21 +207,24 @@ struct ClientFaultTests {
             try await Task.sleep(for: .milliseconds(200))
             let rssBefore = sidecar.residentKiB()
 
-            // Three writers: orders with 20 updates each, every event carrying 2 KB of metadata.
-            let note = String(repeating: "x", count: 2048)
+            // Three writers: orders with 20 updates each, every event carrying 8 KB of
+            // metadata: 4 MB in all, more than the kernel buffers between the server and
+            // the slow reader hold (on loopback the server's send buffer starts near 1.3 MB).
+            let note = String(repeating: "x", count: 8192)
             let tally = Tally()
             let clock = ContinuousClock(), started = clock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for _ in 0..<3 {
                     group.addTask {
                         let client = try await fleet.client("pm", on: sidecar)
-                        for _ in 0..<5 {
+                        for _ in 0..<8 {
                             let begun = ContinuousClock.now
                             let created = await attempt(client, "oms.create_order", limitOrderParams, timeout: 10)
                             await tally.record("oms.create_order", created, seconds: (ContinuousClock.now - begun).seconds, allowed: [])
                             guard let id = created.result?["order_id"] else { continue }
-                            await withTaskGroup(of: Void.self) { updates in
-                                for serial in 0..<20 {
+                            for batch in 0..<5 {
+                              await withTaskGroup(of: Void.self) { updates in
+                                for serial in batch * 4..<batch * 4 + 4 {
                                     updates.addTask {
                                         let begun = ContinuousClock.now
                                         let outcome = await attempt(client, "oms.update_order", ["order_id": id, "changes": .object([
@@ -230,6 +233,7 @@ struct ClientFaultTests {
                                                            seconds: (ContinuousClock.now - begun).seconds, allowed: [])
                                     }
                                 }
+                              }
                             }
                         }
                         await client.close()
@@ -263,23 +267,38 @@ struct ClientFaultTests {
             #expect(firstPart == Array(audit.eventIds.prefix(firstPart.count)), "the slow subscriber's events are not a prefix of the table's")
             #expect(firstPart.count < audit.events, "the slow subscriber got everything: nothing was held back")
 
-            slow.send(Self.request(3, "oms.subscribe_orders", ["after_event_id": .int(lastId ?? 0)]))
-            let remaining = audit.events - firstPart.count
-            let resumedLines = try await ReadinessTests.blocking {
-                slow.readLines(idle: 5) { lines in lines.filter { $0["method"]?.stringValue == "oms.order_event" }.count >= remaining }
+            // Resume from last_event_id (again after each OVERFLOW: catching up through a
+            // buffer of 64 can overflow it too) until every event has arrived.
+            var rest: [Int] = [], resumes = 0, cursor = lastId ?? 0
+            while firstPart.count + rest.count < audit.events, resumes < 30 {
+                resumes += 1
+                slow.send(Self.request(100 + resumes, "oms.subscribe_orders", ["after_event_id": .int(cursor)]))
+                let wanted = audit.events - firstPart.count - rest.count
+                let lines = try await ReadinessTests.blocking {
+                    slow.readLines(idle: 3) { lines in
+                        lines.filter { $0["method"]?.stringValue == "oms.order_event" }.count >= wanted
+                            || lines.contains { $0["method"]?.stringValue == "oms.subscription_ended" }
+                    }
+                }
+                rest += lines.filter { $0["method"]?.stringValue == "oms.order_event" }
+                    .compactMap { $0["params"]?["event"]?["event_id"]?.intValue }
+                guard let end = lines.first(where: { $0["method"]?.stringValue == "oms.subscription_ended" })?["params"]
+                else { continue }
+                #expect(end["reason"]?.stringValue == "OVERFLOW")
+                cursor = end["last_event_id"]?.intValue ?? rest.last ?? cursor
             }
             try await Task.sleep(for: .milliseconds(300))
             let extra = try await ReadinessTests.blocking { slow.readLines(idle: 0.3) { _ in false } }
-            let rest = (resumedLines + extra).filter { $0["method"]?.stringValue == "oms.order_event" }
+            rest += extra.filter { $0["method"]?.stringValue == "oms.order_event" }
                 .compactMap { $0["params"]?["event"]?["event_id"]?.intValue }
             #expect(firstPart + rest == audit.eventIds, "resumed: \(firstPart.count) + \(rest.count) events, table \(audit.events)")
             let growth = (rssAfter - rssBefore) / 1024
             #expect(growth < 150, "server memory grew \(growth) MiB")
             print("""
-                slow subscriber: \(latencies.count) calls, \(audit.events) events (~2 KB each) in \(loadTime), caller p50 \
+                slow subscriber: \(latencies.count) calls, \(audit.events) events (~8 KB each) in \(loadTime), caller p50 \
                 \(Int(percentile(latencies, 0.5) * 1000)) ms p99 \(Int(percentile(latencies, 0.99) * 1000)) ms; fast subscriber \
                 complete \(fastWait) after the load; slow one cut off after \(firstPart.count) events (OVERFLOW, buffer 64), \
-                resumed with \(rest.count); RSS \(rssBefore / 1024) -> \(rssAfter / 1024) MiB
+                resumed with \(rest.count) in \(resumes) subscriptions; RSS \(rssBefore / 1024) -> \(rssAfter / 1024) MiB
                 """)
             await fast.client.close()
         }
