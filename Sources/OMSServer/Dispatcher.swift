@@ -73,31 +73,53 @@ public struct Dispatcher: Sendable {
         } catch let error as OMSError {
             logger.debug("refused", metadata: ["code": "\(error.code.rawValue)"])
             return .failure(RPCError(error))
+        } catch where TransactionRunner.isUnavailable(error) {
+            logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: error))"])
+            return .failure(RPCError(OMSError(
+                .unavailable, "the database is unavailable; retry, with the same idempotency_key for a change")))
         } catch {
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .failure(RPCError(OMSError(.internalError, "internal error; see server log for request \(logger[metadataKey: "request_id"] ?? "")")))
         }
     }
 
+    /// Runs the handler; with an `idempotency_key`, the key is claimed in the
+    /// command's own transaction (`IdempotencyClaim`), so a retry after any
+    /// failure finds it exactly when the command committed and gets the first
+    /// answer instead of running the command again.
     private func run(_ spec: MethodSpec, _ params: Params, _ context: RequestContext) async throws -> JSON {
         guard spec.mutating, let key = params.optionalString("idempotency_key") else {
             return try await spec.handler(params, context)
         }
         let store = IdempotencyStore(database: services.database)
         let tenant = context.principal.tenantId
-        if let stored = try await store.answer(for: key, method: spec.name, tenantId: tenant) {
-            return try JSONParser.parse(stored)
-        }
+        // A stored answer is the answer; a pending one whose call died runs on
+        // below, where the committed key refuses any second write.
+        let first = try await store.settledAnswer(for: key, method: spec.name, tenantId: tenant)
+        if let first, first != IdempotencyStore.pending { return try JSONParser.parse(first) }
+        let claim = IdempotencyClaim(key: key, method: spec.name, actor: context.principal)
         do {
-            let result = try await spec.handler(params, context)
+            let result = try await IdempotencyClaim.$current.withValue(claim) { try await spec.handler(params, context) }
+            if claim.isCommitted {
+                // Committed: this is the answer even if storing it fails (a retry then sees it pending).
+                try? await store.complete(result.serializedString, for: claim)
+                return result
+            }
             return try JSONParser.parse(try await store.record(result.serializedString, for: key, method: spec.name,
                                                                actor: context.principal))
         } catch {
-            // A concurrent retry with the same key may have won; its answer is the answer.
-            if let stored = try await store.answer(for: key, method: spec.name, tenantId: tenant) {
-                return try JSONParser.parse(stored)
+            // Another call with the key committed first (concurrently, or before a crash): its answer is the answer.
+            let patience: Duration = error is IdempotencyKeyTaken && first == nil ? .seconds(2) : .zero
+            guard let stored = try? await store.settledAnswer(for: key, method: spec.name, tenantId: tenant,
+                                                             patience: patience)
+            else { throw error }
+            guard stored != IdempotencyStore.pending else {
+                throw OMSError(.conflict, """
+                    the call with idempotency_key \(key) committed, but the server handling it stopped before storing \
+                    its answer; read the current state instead of retrying
+                    """, details: ["idempotency_key": key, "method": spec.name, "committed": "true"])
             }
-            throw error
+            return try JSONParser.parse(stored)
         }
     }
 

@@ -1,16 +1,30 @@
+import Logging
+import NIOConcurrencyHelpers
 import OMSCore
 import PostgresNIO
 
 /// First answers of mutating calls made with an `idempotency_key`, per tenant.
+///
+/// The key is claimed inside the command's own transaction (see
+/// `IdempotencyClaim`), so a command and its key commit together or not at
+/// all: a retry after a crash, a lost connection or a database restart finds
+/// the key exactly when the command committed, and never runs it twice. The
+/// answer is written into the claimed row right after the commit; until then
+/// the row holds `IdempotencyStore.pending`.
 public struct IdempotencyStore: Sendable {
     public let database: Database
+
+    /// The stored answer of a claimed key whose command committed but whose
+    /// answer is not written yet (JSON null; no method answers null).
+    public static let pending = "null"
 
     public init(database: Database) {
         self.database = database
     }
 
     /// The stored answer (JSON text) for a key, or nil. A key first used by
-    /// another method is CONFLICT: it cannot be the same call.
+    /// another method is CONFLICT: it cannot be the same call. The answer is
+    /// `pending` while the first call is between its commit and writing its answer.
     public func answer(for key: String, method: String, tenantId: String) async throws -> String? {
         let rows = try await database.rows(.tenant(tenantId), """
             SELECT method, result::text FROM idempotency_keys WHERE tenant_id = \(tenantId) AND idempotency_key = \(key)
@@ -24,13 +38,30 @@ public struct IdempotencyStore: Sendable {
         return result
     }
 
-    /// Records the first answer; a concurrent first answer wins and is returned.
+    /// The stored answer, waiting up to `patience` while it is `pending` (the
+    /// first call is writing it). Still `pending` afterwards means the first
+    /// call committed and then stopped (its server crashed) before writing it.
+    public func settledAnswer(for key: String, method: String, tenantId: String,
+                              patience: Duration = .seconds(2)) async throws -> String? {
+        let clock = ContinuousClock(), deadline = clock.now + patience
+        while true {
+            let stored = try await answer(for: key, method: method, tenantId: tenantId)
+            guard stored == Self.pending, clock.now < deadline else { return stored }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// Records the first answer; a concurrent first answer wins and is
+    /// returned. A `pending` row (a committed first call whose answer was
+    /// lost) takes this answer: the caller only gets here when its own call
+    /// changed nothing, so its answer describes the first call's outcome.
     public func record(_ result: String, for key: String, method: String, actor: Principal) async throws -> String {
         let rows = try await database.rows(actor.scope, """
             WITH ins AS (
                 INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
                 VALUES (\(actor.tenantId), \(key), \(method), \(actor.principalId), \(result)::jsonb)
-                ON CONFLICT (tenant_id, idempotency_key) DO NOTHING
+                ON CONFLICT (tenant_id, idempotency_key) DO UPDATE SET result = EXCLUDED.result
+                WHERE idempotency_keys.result = 'null'::jsonb AND idempotency_keys.method = EXCLUDED.method
                 RETURNING result::text
             )
             SELECT result FROM ins
@@ -40,4 +71,65 @@ public struct IdempotencyStore: Sendable {
             """)
         return try rows.first?.decode(String.self) ?? result
     }
+
+    /// Writes the answer of a call whose transaction claimed the key.
+    public func complete(_ result: String, for claim: IdempotencyClaim) async throws {
+        _ = try await database.rows(.tenant(claim.tenantId), """
+            UPDATE idempotency_keys SET result = \(result)::jsonb
+            WHERE tenant_id = \(claim.tenantId) AND idempotency_key = \(claim.key) AND result = 'null'::jsonb
+            """)
+    }
+}
+
+/// The idempotency key of the mutating call being handled. While it is
+/// `current`, the first transaction of the call that writes (an xid was
+/// assigned and its statement did not come back empty: a guarded write that
+/// matched nothing is a refusal) inserts the key's row before its COMMIT, so
+/// the key commits exactly with the command. A second call with the key then
+/// fails that insert (unique key) and rolls its own transaction back.
+public final class IdempotencyClaim: Sendable {
+    @TaskLocal public static var current: IdempotencyClaim?
+
+    public let tenantId: String
+    public let key: String
+    public let method: String
+    public let principalId: String
+    private let committed = NIOLockedValueBox(false)
+
+    public init(key: String, method: String, actor: Principal) {
+        self.tenantId = actor.tenantId
+        self.key = key
+        self.method = method
+        self.principalId = actor.principalId
+    }
+
+    /// Whether a transaction of this call committed the key.
+    public var isCommitted: Bool { committed.withLockedValue { $0 } }
+
+    func markCommitted() { committed.withLockedValue { $0 = true } }
+
+    /// Inserts the key in the open transaction if it wrote; whether it did.
+    /// Throws `IdempotencyKeyTaken` when another call committed the key first.
+    func claim<T>(after result: T, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        if let rows = result as? [PostgresRow], rows.isEmpty { return false }
+        do {
+            let inserted = try await connection.query("""
+                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
+                SELECT \(tenantId), \(key), \(method), \(principalId), 'null'::jsonb
+                WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+                RETURNING 1
+                """, logger: logger).collect()
+            return !inserted.isEmpty
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
+            && error.serverInfo?[.constraintName] == "idempotency_keys_pkey"
+        {
+            throw IdempotencyKeyTaken()
+        }
+    }
+}
+
+/// Another call with the same idempotency key committed first; this call's
+/// transaction was rolled back and the first call's answer is the answer.
+public struct IdempotencyKeyTaken: Error, Sendable {
+    public init() {}
 }

@@ -58,8 +58,11 @@ final class ScopeBindings: Sendable {
             return false
         }
         if bound { return }
-        // Outside any transaction, so no rollback can undo it.
-        _ = try await connection.query("SELECT set_config('oms.tenant_id', \(setting), false)", logger: logger).collect()
+        // Outside any transaction, so no rollback can undo it; given up if the
+        // connection closes under it (see TransactionRunner.untilClosed).
+        _ = try await TransactionRunner.untilClosed(connection) {
+            try await connection.query("SELECT set_config('oms.tenant_id', \(setting), false)", logger: logger).collect()
+        }
         metrics.scopeBinds.increment()
         entries.withLockedValue { entries in
             if entries.count > 256 { entries = entries.filter { $0.value.connection != nil } }

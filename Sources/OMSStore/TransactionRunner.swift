@@ -1,4 +1,5 @@
 import Logging
+import NIOConcurrencyHelpers
 import OMSCore
 import PostgresNIO
 
@@ -34,22 +35,58 @@ public struct TransactionRunner: Sendable {
     /// the start. `readOnly` makes PostgreSQL refuse any write in `body`
     /// (what-if checks rely on it).
     public func transaction<T: Sendable>(
-        _ scope: TenantScope, readOnly: Bool = false, _ body: @Sendable (PostgresConnection) async throws -> T
+        _ scope: TenantScope, readOnly: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        try await retrying {
+        let logger = logger
+        return try await retrying {
             try await leased(scope) { connection in
-                try await connection.query(
-                    readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
-                    logger: logger)
-                do {
-                    let result = try await body(connection)
-                    try await connection.query("COMMIT", logger: logger)
-                    return result
-                } catch {
-                    // A failed COMMIT has already ended the transaction; ROLLBACK then only warns.
-                    _ = try? await connection.query("ROLLBACK", logger: logger)
-                    throw error
+                try await Self.untilClosed(connection) {
+                    try await connection.query(
+                        readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
+                        logger: logger)
+                    do {
+                        let result = try await body(connection)
+                        // A call's idempotency key commits with the call's first write (IdempotencyStore).
+                        let claim = readOnly ? nil : IdempotencyClaim.current.flatMap { $0.isCommitted ? nil : $0 }
+                        let claimed = try await claim?.claim(after: result, on: connection, logger: logger) ?? false
+                        try await connection.query("COMMIT", logger: logger)
+                        if claimed { claim?.markCommitted() }
+                        return result
+                    } catch {
+                        // A failed COMMIT has already ended the transaction; ROLLBACK then only warns.
+                        if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
+                        throw error
+                    }
                 }
+            }
+        }
+    }
+
+    /// Runs `work` on `connection`, but stops waiting for it when the
+    /// connection closes. PostgresNIO 1.33 never completes a query written to
+    /// a connection whose channel has just closed (the write no longer reaches
+    /// its handler, so the query's promise is dropped): after a database
+    /// restart a request hung for ever holding its pool slot (FaultTests).
+    /// The abandoned work has nothing left to do on a closed connection.
+    static func untilClosed<T: Sendable>(
+        _ connection: PostgresConnection, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = NIOLockedValueBox(true)
+            let finish: @Sendable (Result<T, any Error>) -> Void = { result in
+                if pending.withLockedValue({ was in defer { was = false }; return was }) { continuation.resume(with: result) }
+            }
+            // Polled rather than a callback on closeFuture: callbacks would pile up
+            // on a long-lived pooled connection, one per transaction.
+            let watcher = Task {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(250))
+                    if connection.isClosed { return finish(.failure(ConnectionLost())) }
+                }
+            }
+            Task {
+                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
+                watcher.cancel()
             }
         }
     }
@@ -64,6 +101,12 @@ public struct TransactionRunner: Sendable {
     {
         try await metrics.leasing { leased in
             try await client.withConnection { connection in
+                // PostgresNIO 1.33 loses a query written to a connection whose channel
+                // has already closed: the query's promise is never completed and the
+                // call hangs for ever, holding a pool slot. The pool can hand out such a
+                // connection right after the database restarts (seen in FaultTests);
+                // refusing it before anything is sent makes the runner take another.
+                guard !connection.isClosed else { throw ClosedConnectionLeased() }
                 leased()
                 try await ScopeBindings.shared.bind(connection, to: scope, logger: logger, metrics: metrics)
                 return try await body(connection)
@@ -92,8 +135,27 @@ public struct TransactionRunner: Sendable {
     /// Whether an error is a serialization failure or deadlock worth retrying.
     public static func isRetryable(_ error: any Error) -> Bool {
         if let error = error as? RetryTransaction { _ = error; return true }
+        if error is ClosedConnectionLeased { return true }  // nothing was sent on it
         let state = sqlState(error)
         return state == "40001" || state == "40P01"
+    }
+
+    /// Whether an error means the database could not be reached or went away
+    /// mid-call (connection lost, server shutting down or starting, the pool
+    /// giving up on connecting): the client should retry, with its idempotency key.
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
+                return true
+            default:
+                let state = sqlState(error) ?? ""
+                return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
+            }
+        }
+        if error is ClosedConnectionLeased || error is ConnectionLost { return true }
+        // The pool's own errors (its circuit breaker) come from a module we do not import.
+        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
     }
 
     /// The SQLSTATE of a server error, if any.
@@ -101,6 +163,13 @@ public struct TransactionRunner: Sendable {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 }
+
+/// The pool handed out a connection that had already closed; nothing was sent on it.
+struct ClosedConnectionLeased: Error, Sendable {}
+
+/// The connection closed while a transaction ran on it; whether a COMMIT sent
+/// before got through is unknown (a retry with the idempotency key settles it).
+struct ConnectionLost: Error, Sendable {}
 
 /// Thrown by a command that found the database changed under it between its
 /// guarded write and its read-back; the runner starts it again.
