@@ -183,9 +183,12 @@ final class Fleet: @unchecked Sendable {
     }
 
     /// Runs `body` with a small pool of the test's own on the fleet's database.
+    /// It logs in as the cluster's superuser, outside row-level security: the
+    /// test seeds and audits every row directly.
     func withPool<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
         let parsed = try DatabaseURL(url)
-        let client = PostgresClient(configuration: parsed.clientConfiguration(maxConnections: 2), backgroundLogger: Self.logger)
+        let client = PostgresClient(configuration: parsed.clientConfiguration(maxConnections: 2, role: nil),
+                                    backgroundLogger: Self.logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
             defer { group.cancelAll() }
