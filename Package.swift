@@ -103,7 +103,9 @@ let package = Package(
             name: "OMSProtocolTests",
             dependencies: ["OMSCore", "OMSProtocol", .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOEmbedded", package: "swift-nio")],
-            swiftSettings: strict
+            // Optimised even in debug builds: the fuzz test's generator, model and NIO's inlinable
+            // decoder driver run here a million times; the code under test (OMSProtocol) stays as built.
+            swiftSettings: strict + [.unsafeFlags(["-O"])]
         ),
         .testTarget(
             name: "OMSStoreTests",
