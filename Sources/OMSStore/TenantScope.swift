@@ -48,7 +48,7 @@ final class ScopeBindings: Sendable {
     /// entry is dropped before the statement and written only after it
     /// succeeded, so a failed or cancelled bind leaves the connection unbound
     /// in the registry and the next lease binds it again.
-    func bind(_ connection: PostgresConnection, to scope: TenantScope, logger: Logger, metrics: StoreMetrics) async throws {
+    func bind(_ connection: PostgresConnection, to scope: TenantScope, by runner: TransactionRunner) async throws {
         let key = ObjectIdentifier(connection)
         let setting = scope.setting
         let bound = entries.withLockedValue { entries -> Bool in
@@ -60,10 +60,11 @@ final class ScopeBindings: Sendable {
         if bound { return }
         // Outside any transaction, so no rollback can undo it; given up if the
         // connection closes under it (see TransactionRunner.untilClosed).
-        _ = try await TransactionRunner.untilClosed(connection) {
+        let logger = runner.logger
+        _ = try await runner.untilClosed(connection) {
             try await connection.query("SELECT set_config('oms.tenant_id', \(setting), false)", logger: logger).collect()
         }
-        metrics.scopeBinds.increment()
+        runner.metrics.scopeBinds.increment()
         entries.withLockedValue { entries in
             if entries.count > 256 { entries = entries.filter { $0.value.connection != nil } }
             entries[key] = Entry(connection: connection, setting: setting)

@@ -21,6 +21,8 @@ public struct TransactionRunner: Sendable {
     public var maxAttempts: Int
     /// Where retries and pool use are counted.
     public var metrics: StoreMetrics
+    /// Transactions in progress, failed when their connection closes (see `untilClosed`).
+    let watch = ClosedConnectionWatch()
 
     public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 100, metrics: StoreMetrics = StoreMetrics()) {
         self.client = client
@@ -40,7 +42,7 @@ public struct TransactionRunner: Sendable {
         let logger = logger
         return try await retrying {
             try await leased(scope) { connection in
-                try await Self.untilClosed(connection) {
+                try await untilClosed(connection) {
                     try await connection.query(
                         readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
                         logger: logger)
@@ -68,7 +70,7 @@ public struct TransactionRunner: Sendable {
     /// its handler, so the query's promise is dropped): after a database
     /// restart a request hung for ever holding its pool slot (FaultTests).
     /// The abandoned work has nothing left to do on a closed connection.
-    static func untilClosed<T: Sendable>(
+    func untilClosed<T: Sendable>(
         _ connection: PostgresConnection, _ work: @escaping @Sendable () async throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
@@ -76,17 +78,13 @@ public struct TransactionRunner: Sendable {
             let finish: @Sendable (Result<T, any Error>) -> Void = { result in
                 if pending.withLockedValue({ was in defer { was = false }; return was }) { continuation.resume(with: result) }
             }
-            // Polled rather than a callback on closeFuture: callbacks would pile up
-            // on a long-lived pooled connection, one per transaction.
-            let watcher = Task {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(250))
-                    if connection.isClosed { return finish(.failure(ConnectionLost())) }
-                }
-            }
+            // Watched by one shared sweeper rather than a callback on closeFuture
+            // (callbacks would pile up on a long-lived pooled connection, one per
+            // transaction) or a timer task per transaction (measurably slower).
+            let watch = self.watch, id = watch.add(connection) { finish(.failure(ConnectionLost())) }
             Task {
                 do { finish(.success(try await work())) } catch { finish(.failure(error)) }
-                watcher.cancel()
+                watch.remove(id)
             }
         }
     }
@@ -108,7 +106,7 @@ public struct TransactionRunner: Sendable {
                 // refusing it before anything is sent makes the runner take another.
                 guard !connection.isClosed else { throw ClosedConnectionLeased() }
                 leased()
-                try await ScopeBindings.shared.bind(connection, to: scope, logger: logger, metrics: metrics)
+                try await ScopeBindings.shared.bind(connection, to: scope, by: self)
                 return try await body(connection)
             }
         }
@@ -161,6 +159,52 @@ public struct TransactionRunner: Sendable {
     /// The SQLSTATE of a server error, if any.
     public static func sqlState(_ error: any Error) -> String? {
         (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+}
+
+/// Transactions in progress and their connections, checked every 250 ms by
+/// one task: a transaction whose connection closed is failed (see
+/// `TransactionRunner.untilClosed`).
+final class ClosedConnectionWatch: Sendable {
+    private struct State {
+        var next = 0
+        var watched: [Int: (connection: PostgresConnection, lost: @Sendable () -> Void)] = [:]
+        var sweeping = false
+    }
+
+    private let state = NIOLockedValueBox(State())
+
+    func add(_ connection: PostgresConnection, lost: @escaping @Sendable () -> Void) -> Int {
+        let (id, start) = state.withLockedValue { state -> (Int, Bool) in
+            state.next += 1
+            state.watched[state.next] = (connection, lost)
+            defer { state.sweeping = true }
+            return (state.next, !state.sweeping)
+        }
+        if start { Task { await sweep() } }
+        return id
+    }
+
+    func remove(_ id: Int) {
+        _ = state.withLockedValue { $0.watched.removeValue(forKey: id) }
+    }
+
+    /// Runs while anything is watched; the next `add` starts it again.
+    private func sweep() async {
+        while true {
+            try? await Task.sleep(for: .milliseconds(250))
+            let closed = state.withLockedValue { state -> [@Sendable () -> Void]? in
+                if state.watched.isEmpty {
+                    state.sweeping = false
+                    return nil
+                }
+                let lost = state.watched.filter { $0.value.connection.isClosed }
+                for id in lost.keys { state.watched[id] = nil }
+                return lost.values.map(\.lost)
+            }
+            guard let closed else { return }
+            for lost in closed { lost() }
+        }
     }
 }
 
