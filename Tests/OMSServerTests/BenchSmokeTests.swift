@@ -19,7 +19,7 @@ struct BenchSmokeTests {
                                           ("events", ["--orders", "4", "--second-address", "127.0.0.1:\(second)"]),
                                           ("list", ["--orders", "3000"] + database)] {
                     let output = try await Self.run(binary, ["bench", "--workload", workload, "--clients", "2",
-                                                             "--duration", "1", "--address", "127.0.0.1:\(server.port)",
+                                                             "--duration", "3", "--address", "127.0.0.1:\(server.port)",
                                                              "--admin-key", key] + extra)
                     print(output)
                     #expect(output.contains("workload \(workload): 2 clients"), "\(output)")
