@@ -33,9 +33,7 @@ struct AdminCommand: AsyncParsableCommand {
             let url = try database.resolvedURL()
             let logger = makeLogger("oms.admin")
             let (tenantId, adminId, name) = (tenantId, adminId, name)
-            try await withDatabase(url, logger: logger, asOwner: true) { owner in
-                try await Migrator(logger: logger).migrate(client: owner.client)
-            }
+            _ = try await migrateAsOwner(url, logger: logger)
             let key = try await withDatabase(url, logger: logger) { db in
                 try await ReferenceStore(database: db).bootstrapTenant(tenantId, name: name, adminId: adminId)
             }
@@ -85,9 +83,9 @@ struct AdminCommand: AsyncParsableCommand {
             let logger = makeLogger("oms.admin")
             let (tenantId, role, limit) = (tenantId, role, connectionLimit)
             let password = password ?? ProcessInfo.processInfo.environment["OMS_BI_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
+            _ = try await migrateAsOwner(url, logger: logger)
             let created = try await withDatabase(url, logger: logger, asOwner: true) { owner in
-                try await Migrator(logger: logger).migrate(client: owner.client)
-                return try await owner.client.withConnection { connection in
+                try await owner.client.withConnection { connection in
                     try await ReportingAccess.createBIRole(
                         tenantId: tenantId, roleName: role, password: password, connectionLimit: limit,
                         on: connection, logger: logger)

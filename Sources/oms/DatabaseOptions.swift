@@ -45,6 +45,15 @@ func withDatabase<T: Sendable>(
     }
 }
 
+/// Applies the migrations as the URL's own login (the owner); the names of those applied.
+func migrateAsOwner(
+    _ url: DatabaseURL, logger: Logger, progress: @escaping @Sendable (Migrator.Progress) -> Void = { _ in }
+) async throws -> [String] {
+    try await withDatabase(url, logger: logger, asOwner: true) { owner in
+        try await Migrator(logger: logger).migrate(client: owner.client, progress: progress)
+    }
+}
+
 /// A logger writing to standard error at `level`.
 func makeLogger(_ label: String, level: Logger.Level = .warning) -> Logger {
     var logger = Logger(label: label, factory: { StreamLogHandler.standardError(label: $0) })

@@ -11,9 +11,7 @@ struct MigrateCommand: AsyncParsableCommand {
     func run() async throws {
         let url = try database.resolvedURL()
         let logger = makeLogger("oms.migrate")
-        let applied = try await withDatabase(url, logger: logger, asOwner: true) { db in
-            try await Migrator(logger: logger).migrate(client: db.client, progress: printMigration)
-        }
+        let applied = try await migrateAsOwner(url, logger: logger, progress: printMigration)
         say(applied.isEmpty ? "database is up to date (\(BundledMigrations.all.count) migrations)"
                               : "applied \(applied.count) migration(s)")
     }

@@ -16,10 +16,8 @@ struct ServeRunner {
     let logger: Logger
 
     func serve(seedDemo: Bool) async throws {
-        // Setup uses its own short-lived pool: a PostgresClient runs exactly once.
-        _ = try await withDatabase(url, logger: logger, asOwner: true) { owner in
-            try await Migrator(logger: logger).migrate(client: owner.client, progress: printMigration)
-        }
+        // Setup uses its own short-lived pools: a PostgresClient runs exactly once.
+        _ = try await migrateAsOwner(url, logger: logger, progress: printMigration)
         let seeded = seedDemo ? try await withDatabase(url, logger: logger) { try await DemoSeed.seedIfNeeded(database: $0) } : nil
         if seedDemo { try printDemoKeys(seeded) }
         let registry = PrometheusCollectorRegistry()

@@ -149,16 +149,7 @@ struct ClientFaultTests {
             #expect(scrape.value("oms_connections") == 1, "connections still open: \(scrape.value("oms_connections"))")
 
             // Each command either committed with its key or left no trace at all.
-            let traces = Dictionary(try await fleet.withPool { database in
-                try await database.client.query("""
-                    SELECT k, count(*)::int FROM (
-                        SELECT payload->'changes'->'metadata'->>'key' AS k FROM order_events
-                        WHERE tenant_id = 't1' AND command = 'update_order'
-                        UNION ALL SELECT strategy FROM placements WHERE tenant_id = 't1'
-                        UNION ALL SELECT exec_id FROM fills WHERE tenant_id = 't1'
-                    ) t WHERE k LIKE \(tag + "%") GROUP BY k
-                    """, logger: Fleet.logger).collect().map { try $0.decode((String, Int).self) }
-            }, uniquingKeysWith: +)
+            let traces = try await KeyedWork.traces(in: fleet, tag: tag)
             let keys = Set(try await fleet.values(
                 "SELECT idempotency_key FROM idempotency_keys WHERE idempotency_key LIKE \(tag + "%")", as: String.self))
             var partial: [String] = []

@@ -97,14 +97,10 @@ enum KeyedWork {
 
     /// Compares the ledger with the database: every key the clients believe
     /// committed left exactly one trace, every other key none; fills add up.
-    static func check(_ ledger: [LedgerEntry], in fleet: Fleet, tag: String) async throws -> [String] {
-        var problems: [String] = []
-        let createdOrders = Dictionary(try await fleet.withPool { database in
-            try await database.client.query("""
-                SELECT idempotency_key, order_id FROM orders WHERE tenant_id = 't1' AND idempotency_key LIKE \(tag + "%")
-                """, logger: Fleet.logger).collect().map { try $0.decode((String, String).self) }
-        }, uniquingKeysWith: { first, _ in first })
-        let traces = try await fleet.withPool { database in
+    /// How many times each keyed change under `tag` left its trace: an
+    /// update's metadata key, a placement's strategy, a fill's exec_id.
+    static func traces(in fleet: Fleet, tag: String) async throws -> [String: Int] {
+        Dictionary(try await fleet.withPool { database in
             try await database.client.query("""
                 SELECT k, count(*)::int FROM (
                     SELECT payload->'changes'->'metadata'->>'key' AS k FROM order_events
@@ -113,8 +109,17 @@ enum KeyedWork {
                     UNION ALL SELECT exec_id FROM fills WHERE tenant_id = 't1'
                 ) t WHERE k LIKE \(tag + "%") GROUP BY k
                 """, logger: Fleet.logger).collect().map { try $0.decode((String, Int).self) }
-        }
-        let traceCount = Dictionary(traces, uniquingKeysWith: +)
+        }, uniquingKeysWith: +)
+    }
+
+    static func check(_ ledger: [LedgerEntry], in fleet: Fleet, tag: String) async throws -> [String] {
+        var problems: [String] = []
+        let createdOrders = Dictionary(try await fleet.withPool { database in
+            try await database.client.query("""
+                SELECT idempotency_key, order_id FROM orders WHERE tenant_id = 't1' AND idempotency_key LIKE \(tag + "%")
+                """, logger: Fleet.logger).collect().map { try $0.decode((String, String).self) }
+        }, uniquingKeysWith: { first, _ in first })
+        let traceCount = try await traces(in: fleet, tag: tag)
         let perOrder = try await fleet.withPool { database in
             try await database.client.query("""
                 SELECT order_id, command, count(*)::int FROM order_events

@@ -71,8 +71,16 @@ let omsBinary: String = {
 /// Runs `oms` to completion with `environment` added to this process's
 /// (a nil value removes a variable): exit status, standard output, standard error.
 func runOMS(_ arguments: [String], environment: [String: String?] = [:]) throws -> (status: Int32, out: String, err: String) {
+    try runProgram(omsBinary, arguments, environment: environment)
+}
+
+/// Runs the program at `path` to completion with `environment` added to this
+/// process's (a nil value removes a variable): exit status, standard output, standard error.
+func runProgram(_ path: String, _ arguments: [String], environment: [String: String?] = [:])
+    throws -> (status: Int32, out: String, err: String)
+{
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: omsBinary)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     var merged = ProcessInfo.processInfo.environment
     for (name, value) in environment { merged[name] = value }

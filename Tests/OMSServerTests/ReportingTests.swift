@@ -13,19 +13,9 @@ import Testing
 struct ReportingTests {
     /// Runs one SQL text through psql as `url`'s login: exit status, output, errors.
     static func psql(_ url: DatabaseURL, _ sql: String) throws -> (status: Int32, out: String, err: String) {
-        let binaries = try PostgresBinaries.locate()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binaries.path(of: "psql"))
-        process.arguments = [url.urlString, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
-                String(decoding: errData, as: UTF8.self))
+        let psql = try PostgresBinaries.locate().path(of: "psql")
+        let (status, out, err) = try runProgram(psql, [url.urlString, "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        return (status, out.trimmingCharacters(in: .whitespacesAndNewlines), err)
     }
 
     /// Orders, a fill, an allocation, a compliance verdict and a position in both seeded tenants.
