@@ -67,6 +67,7 @@ public struct ReferenceStore: Sendable {
                 INSERT INTO principals (tenant_id, principal_id, role, portfolio_ids, display_name)
                 VALUES (\(tenantId), \(record.principalId), \(record.role.rawValue), \(record.portfolioIds),
                         \(record.displayName))
+                RETURNING tenant_id
                 """)
         } catch {
             throw Self.mapped(error, exists: "principal \(record.principalId)") { _ in
@@ -84,6 +85,7 @@ public struct ReferenceStore: Sendable {
                 INSERT INTO portfolios (tenant_id, portfolio_id, name, base_currency, cash)
                 VALUES (\(actor.tenantId), \(portfolio.portfolioId), \(portfolio.name), \(portfolio.baseCurrency),
                         \(portfolio.cash))
+                RETURNING tenant_id
                 """)
         } catch {
             throw Self.mapped(error, exists: "portfolio \(portfolio.portfolioId)") { _ in
@@ -101,6 +103,7 @@ public struct ReferenceStore: Sendable {
             _ = try await database.rows(actor.scope, """
                 INSERT INTO accounts (tenant_id, account_id, portfolio_id, name)
                 VALUES (\(actor.tenantId), \(account.accountId), \(account.portfolioId), \(account.name))
+                RETURNING tenant_id
                 """)
         } catch {
             throw Self.mapped(error, exists: "account \(account.accountId)") { _ in
@@ -120,6 +123,7 @@ public struct ReferenceStore: Sendable {
                 INSERT INTO instruments (tenant_id, instrument_id, symbol, currency, issuer, sector)
                 VALUES (\(actor.tenantId), \(instrument.instrumentId), \(instrument.symbol), \(instrument.currency),
                         \(instrument.issuer), \(instrument.sector))
+                RETURNING tenant_id
                 """)
         } catch {
             throw Self.mapped(error, exists: "instrument \(instrument.instrumentId)") { _ in

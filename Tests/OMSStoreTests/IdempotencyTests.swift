@@ -7,6 +7,28 @@ import Testing
 
 @Suite("Idempotency, duplicates and immutability")
 struct IdempotencyTests {
+    @Test("reference-data creates commit their idempotency key in their own transaction", arguments: ["principal", "portfolio", "account", "instrument"])
+    func referenceDataClaimsKeyAtomically(_ kind: String) async throws {
+        try await TestDatabase.with { db in
+            let key = "ref-\(kind)"
+            // The call as the dispatcher runs it with an idempotency_key, but the
+            // answer is never written afterwards (the sidecar died after COMMIT).
+            let claim = IdempotencyClaim(key: key, method: "admin.create_\(kind)", actor: admin)
+            try await IdempotencyClaim.$current.withValue(claim) {
+                switch kind {
+                case "principal": _ = try await db.reference.createPrincipal(PrincipalRecord(principalId: "p-new", role: .pm), actor: admin)
+                case "portfolio": _ = try await db.reference.createPortfolio(Portfolio(portfolioId: "PORT-NEW", name: "n"), actor: admin)
+                case "account": _ = try await db.reference.createAccount(Account(accountId: "ACCT-NEW", portfolioId: "PORT-001"), actor: admin)
+                default: _ = try await db.reference.createInstrument(Instrument(instrumentId: "INS-NEW", symbol: "NEW"), actor: admin)
+                }
+            }
+            #expect(claim.isCommitted, "the key was not committed with the \(kind)")
+            let rows = try await db.owner.query(
+                "SELECT result::text FROM idempotency_keys WHERE tenant_id = 't1' AND idempotency_key = \(key)").collect()
+            #expect(try rows.map { try $0.decode(String.self) } == [IdempotencyStore.pending])
+        }
+    }
+
     @Test("a repeated fill exec_id returns the first answer and changes nothing")
     func fillIdempotent() async throws {
         try await TestDatabase.with { db in
