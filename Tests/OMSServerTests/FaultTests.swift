@@ -71,6 +71,14 @@ struct FaultTests {
         }
     }
 
+    /// Waits until every sidecar's /readyz answers `status`, and expects that it did.
+    func expectReadiness(_ status: Int, of sidecars: [Sidecar], within seconds: Double) async throws {
+        for sidecar in sidecars {
+            let answer = try await ReadinessTests.awaitReadiness(status, port: sidecar.metricsPort, within: seconds)
+            #expect(answer.status == status, "\(sidecar.name) /readyz: \(answer.body)")
+        }
+    }
+
     @Test("PostgreSQL restart under load: calls answer UNAVAILABLE and /readyz is 503 meanwhile; the same sidecars recover; subscribers get every event exactly once")
     func databaseRestart() async throws {
         try await Fleet.with(sidecars: 2) { fleet in
@@ -114,10 +122,7 @@ struct FaultTests {
                 try await Task.sleep(for: .seconds(1))
                 try await ReadinessTests.blocking { try fleet.cluster.stop() }
                 timeline.append("database stopped at \(clock.now - started)")
-                for sidecar in sidecars {
-                    let down = try await ReadinessTests.awaitReadiness(503, port: sidecar.metricsPort, within: 15)
-                    #expect(down.status == 503, "\(sidecar.name) /readyz: \(down.body)")
-                }
+                try await expectReadiness(503, of: sidecars, within: 15)
                 timeline.append("both /readyz 503 at \(clock.now - started)")
                 try await Task.sleep(for: .seconds(1.5))
                 firstPart = await leaving.eventIds()
@@ -125,10 +130,7 @@ struct FaultTests {
                 await leaving.client.close()
                 _ = try await ReadinessTests.blocking { try fleet.cluster.start() }
                 timeline.append("database started at \(clock.now - started)")
-                for sidecar in sidecars {
-                    let up = try await ReadinessTests.awaitReadiness(200, port: sidecar.metricsPort, within: 30)
-                    #expect(up.status == 200, "\(sidecar.name) /readyz: \(up.body)")
-                }
+                try await expectReadiness(200, of: sidecars, within: 30)
                 timeline.append("both /readyz 200 at \(clock.now - started)")
                 try await Task.sleep(for: .seconds(1.5))
                 stop.set()

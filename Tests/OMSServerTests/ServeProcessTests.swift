@@ -67,4 +67,19 @@ struct ServeProcessTests {
         let pidFile = dataDir + "/postgres/postmaster.pid"
         #expect(!FileManager.default.fileExists(atPath: pidFile), "embedded PostgreSQL still running")
     }
+
+    @Test("oms migrate and oms admin name PostgreSQL's reason when they cannot connect")
+    func unreachableDatabase() async throws {
+        let server = try await TestPostgres.server()
+        let missing = "oms_missing_\(UUID().uuidString.prefix(8).lowercased())"
+        let url = server.url(database: missing)
+        for arguments in [["migrate"], ["admin", "create-tenant", "--tenant-id", "x"],
+                          ["admin", "create-bi-role", "--tenant-id", "x"]] {
+            let run = try runOMS(arguments + ["--database-url", url])
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.err.contains("cannot connect to") && run.err.contains("database \"\(missing)\" does not exist"),
+                    "\(arguments): \(run.err)")
+        }
+    }
 }
+
