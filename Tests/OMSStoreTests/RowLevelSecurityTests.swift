@@ -172,6 +172,27 @@ struct RowLevelSecurityTests {
         }
     }
 
+    @Test("two runners on one pool share what each connection is bound to, so neither trusts a stale scope")
+    func runnersShareBindings() async throws {
+        try await TestDatabase.with { db in
+            _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm))
+            _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm, tenant: "t2"))
+            let logger = Logger(label: "rls", factory: { _ in SwiftLogNoOpLogHandler() })
+            let client = PostgresClient(configuration: db.url.clientConfiguration(maxConnections: 1), backgroundLogger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                defer { group.cancelAll() }
+                // Each Database has its own runner; the one connection moves between them.
+                let first = Database(client: client, logger: logger), second = Database(client: client, logger: logger)
+                for (step, (database, tenant)) in [(first, "t1"), (second, "t2"), (first, "t1"), (second, "t1"),
+                                                   (first, "t2")].enumerated() {
+                    let rows = try await database.rows(.tenant(tenant), "SELECT DISTINCT tenant_id FROM orders")
+                    #expect(try rows.map { try $0.decode(String.self) } == [tenant], "step \(step)")
+                }
+            }
+        }
+    }
+
     private enum ScopeProbeSite: PreparedSite {}
 
     static func connectionConfiguration(_ url: DatabaseURL) -> PostgresConnection.Configuration {
