@@ -52,17 +52,11 @@ public enum OrderValidation {
             orderType: draft.orderType, timeInForce: draft.timeInForce,
             orderedQuantity: draft.orderedQuantity, limitPrice: draft.limitPrice,
             stopPrice: draft.stopPrice, expireAt: draft.expireAt)
-        if let clientOrderId = draft.clientOrderId, clientOrderId.isEmpty || clientOrderId.count > 128 {
-            throw .invalidArgument("client_order_id", "must be 1 to 128 characters")
-        }
+        if let clientOrderId = draft.clientOrderId { try requireIdentifier(clientOrderId, field: "client_order_id") }
     }
 
-    /// Identifiers are 1–128 printable characters without whitespace.
+    /// Identifiers are 1–128 visible ASCII characters (`InputText.isIdentifier`).
     public static func requireIdentifier(_ value: String, field: String) throws(OMSError) {
-        guard !value.isEmpty, value.count <= 128,
-              value.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value != 0x7F })
-        else {
-            throw .invalidArgument(field, "must be 1 to 128 printable characters without spaces")
-        }
+        if let problem = InputText.identifierProblem(value) { throw .invalidArgument(field, problem) }
     }
 }

@@ -5,9 +5,10 @@ public enum RPCCodec {
     /// Invalid JSON is a parse error and an empty batch an invalid request,
     /// both without an id. Every request, alone or in a batch, must be an
     /// object with `"jsonrpc":"2.0"`, a string `method`, `params` (if present)
-    /// an object or array, and `id` (if present) a string or number; otherwise
-    /// it is an invalid request that keeps its id when the id itself was valid.
-    /// An explicit `"id": null` is refused: null ids cannot be told apart in responses.
+    /// an object or array, and `id` (if present) a string, a number or null;
+    /// otherwise it is an invalid request that keeps its id when the id itself
+    /// was valid. An explicit `"id": null` is a request answered with
+    /// `"id": null` (JSON-RPC 2.0 allows it); only a missing `id` makes a notification.
     public static func decode<Bytes: Collection>(line: Bytes) -> RPCInbound where Bytes.Element == UInt8 {
         let json: JSON
         do {
@@ -29,7 +30,7 @@ public enum RPCCodec {
         var id: RPCID?
         if let rawID = members["id"] {
             guard let valid = RPCID(rawID) else {
-                return .failure(RPCFailure(id: nil, error: .invalidRequest("id must be a string or a number")))
+                return .failure(RPCFailure(id: nil, error: .invalidRequest("id must be a string, a number or null")))
             }
             id = valid
         }

@@ -6,9 +6,9 @@ extension Catalogue {
     static let adminMethods: [MethodSpec] = [
         MethodSpec(
             "admin.create_principal", "Create a user or plugin principal with one role.",
-            params: [ParamSpec("principal_id", .string), ParamSpec("role", ParamSpec.role),
-                     .optional("portfolio_ids", .array(.string), "limit the principal to these portfolios"),
-                     .optional("display_name", .string)],
+            params: [ParamSpec("principal_id", .identifier), ParamSpec("role", ParamSpec.role),
+                     .optional("portfolio_ids", .array(.identifier), "limit the principal to these portfolios"),
+                     .optional("display_name", .text)],
             roles: [.admin], result: "principal", mutating: true
         ) { p, ctx in
             let record = try await ctx.services.reference.createPrincipal(
@@ -23,22 +23,22 @@ extension Catalogue {
         },
         MethodSpec(
             "admin.create_api_key", "Issue an API key for a principal; the key is shown only in this answer.",
-            params: [ParamSpec("principal_id", .string)], roles: [.admin], result: "{api_key, key_id, principal_id}",
+            params: [ParamSpec("principal_id", .identifier)], roles: [.admin], result: "{api_key, key_id, principal_id}",
             mutating: true
         ) { p, ctx in
             let key = try await ctx.services.keys.createKey(principalId: p.string("principal_id"), actor: ctx.principal)
             return .object(["api_key": .string(key.apiKey), "key_id": .string(key.keyId),
                             "principal_id": .string(key.principalId)])
         },
-        MethodSpec("admin.revoke_api_key", "Revoke an API key.", params: [ParamSpec("key_id", .string)],
+        MethodSpec("admin.revoke_api_key", "Revoke an API key.", params: [ParamSpec("key_id", .identifier)],
                    roles: [.admin], result: "{ok}", mutating: true) { p, ctx in
             try await ctx.services.keys.revoke(keyId: p.string("key_id"), actor: ctx.principal)
             return .object(["ok": .bool(true)])
         },
         MethodSpec(
             "admin.create_portfolio", "Create a portfolio.",
-            params: [ParamSpec("portfolio_id", .string), ParamSpec("name", .string),
-                     .optional("base_currency", .string), .optional("cash", .decimal)],
+            params: [ParamSpec("portfolio_id", .identifier), ParamSpec("name", .text),
+                     .optional("base_currency", .identifier), .optional("cash", .decimal)],
             roles: [.admin], result: "portfolio", mutating: true
         ) { p, ctx in
             let portfolio = try await ctx.services.reference.createPortfolio(
@@ -50,7 +50,7 @@ extension Catalogue {
         },
         MethodSpec(
             "admin.create_account", "Create an account of a portfolio.",
-            params: [ParamSpec("account_id", .string), ParamSpec("portfolio_id", .string), .optional("name", .string)],
+            params: [ParamSpec("account_id", .identifier), ParamSpec("portfolio_id", .identifier), .optional("name", .text)],
             roles: [.admin], result: "account", mutating: true
         ) { p, ctx in
             let account = try await ctx.services.reference.createAccount(
@@ -61,8 +61,8 @@ extension Catalogue {
         },
         MethodSpec(
             "admin.create_instrument", "Create an instrument.",
-            params: [ParamSpec("instrument_id", .string), ParamSpec("symbol", .string), .optional("currency", .string),
-                     .optional("issuer", .string), .optional("sector", .string)],
+            params: [ParamSpec("instrument_id", .identifier), ParamSpec("symbol", .identifier), .optional("currency", .identifier),
+                     .optional("issuer", .text), .optional("sector", .text)],
             roles: [.admin], result: "instrument", mutating: true
         ) { p, ctx in
             let instrument = try await ctx.services.reference.createInstrument(
@@ -76,7 +76,7 @@ extension Catalogue {
         },
         MethodSpec(
             "admin.set_position", "Set a portfolio's opening position in an instrument.",
-            params: [ParamSpec("portfolio_id", .string), ParamSpec("instrument_id", .string), ParamSpec("quantity", .decimal)],
+            params: [ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier), ParamSpec("quantity", .decimal)],
             roles: [.admin, .ops], result: "position", mutating: true
         ) { p, ctx in
             let position = try await ctx.services.reference.setPosition(
@@ -88,7 +88,7 @@ extension Catalogue {
         },
         MethodSpec(
             "market.set_price", "Record an instrument's last price.",
-            params: [ParamSpec("instrument_id", .string), ParamSpec("price", .decimal), .optional("as_of", .timestamp)],
+            params: [ParamSpec("instrument_id", .identifier), ParamSpec("price", .decimal), .optional("as_of", .timestamp)],
             roles: [.system, .admin], result: "price", mutating: true
         ) { p, ctx in
             let price = try await ctx.services.reference.setPrice(

@@ -6,8 +6,8 @@ extension Catalogue {
         MethodSpec(
             "oms.create_allocation",
             "Book part of an order's executed quantity to an account of the order's portfolio (first fill until CONFIRMED).",
-            params: [.orderId, ParamSpec("account_id", .string, "must belong to portfolio_id"),
-                     ParamSpec("portfolio_id", .string, "must be the order's portfolio"), ParamSpec("quantity", .decimal)],
+            params: [.orderId, ParamSpec("account_id", .identifier, "must belong to portfolio_id"),
+                     ParamSpec("portfolio_id", .identifier, "must be the order's portfolio"), ParamSpec("quantity", .decimal)],
             roles: [.trader, .ops],
             result: "{allocation_id, allocation}", mutating: true
         ) { p, ctx in
@@ -18,7 +18,7 @@ extension Catalogue {
         },
         MethodSpec(
             "oms.update_allocation", "Change an allocation's quantity or account; the sum stays within executed.",
-            params: [ParamSpec("allocation_id", .string), ParamSpec("changes", .object, "quantity, account_id")],
+            params: [ParamSpec("allocation_id", .identifier), ParamSpec("changes", .object, "quantity, account_id")],
             roles: [.trader, .ops],
             result: "allocation", mutating: true
         ) { p, ctx in
@@ -34,11 +34,14 @@ extension Catalogue {
             guard accountId == nil || accountId?.stringValue != nil else {
                 throw RPCError.invalidParams("changes.account_id must be a string", field: "changes.account_id")
             }
+            if let accountId = accountId?.stringValue {
+                try OrderValidation.requireIdentifier(accountId, field: "changes.account_id")
+            }
             return Wire.allocation(try await ctx.services.allocations.update(
                 p.string("allocation_id"), quantity: quantity?.decimalValue, accountId: accountId?.stringValue,
                 actor: ctx.principal))
         },
-        MethodSpec("oms.get_allocation", "One allocation.", params: [ParamSpec("allocation_id", .string)],
+        MethodSpec("oms.get_allocation", "One allocation.", params: [ParamSpec("allocation_id", .identifier)],
                    result: "allocation", mutating: false) { p, ctx in
             Wire.allocation(try await ctx.services.allocations.get(p.string("allocation_id"), actor: ctx.principal))
         },

@@ -9,10 +9,10 @@ extension Catalogue {
             params: [
                 ParamSpec("rule_type", ParamSpec.ruleType),
                 ParamSpec("parameters", .object, "per rule_type, e.g. {max_pct, scope} (docs/compliance.md)"),
-                ParamSpec("target_accounts", .array(.string), "portfolio ids the rule applies to"),
-                .optional("active", .boolean, "default true"), .optional("name", .string, "default the rule_type"),
+                ParamSpec("target_accounts", .array(.identifier), "portfolio ids the rule applies to"),
+                .optional("active", .boolean, "default true"), .optional("name", .text, "default the rule_type"),
                 .optional("severity", ParamSpec.severity, "default HARD"),
-                .optional("deployment_id", .string, "the owning compliance deployment; immutable"),
+                .optional("deployment_id", .identifier, "the owning compliance deployment; immutable"),
             ],
             roles: [.compliance, .admin], result: "{rule_id, rule}", mutating: true
         ) { p, ctx in
@@ -28,7 +28,7 @@ extension Catalogue {
         MethodSpec(
             "oms.update_rule",
             "Change a rule (version + 1). rule_id, deployment_id, created_by and created_at are FIELD_LOCKED.",
-            params: [ParamSpec("rule_id", .string),
+            params: [ParamSpec("rule_id", .identifier),
                      ParamSpec("changes", .object,
                                "rule_type, parameters (replaces the set), target_accounts, name, severity, active")],
             roles: [.compliance, .admin], result: "rule", mutating: true
@@ -38,13 +38,13 @@ extension Catalogue {
         },
         MethodSpec(
             "oms.delete_rule", "Soft-delete a rule: active = false, the record and its versions kept.",
-            params: [ParamSpec("rule_id", .string)], roles: [.compliance, .admin], result: "rule", mutating: true
+            params: [ParamSpec("rule_id", .identifier)], roles: [.compliance, .admin], result: "rule", mutating: true
         ) { p, ctx in
             Wire.rule(try await ctx.services.rules.delete(p.string("rule_id"), actor: ctx.principal))
         },
         MethodSpec(
             "oms.list_rules", "Rules matching the filters, oldest first.",
-            params: [.optional("portfolio_id", .string, "rules whose target_accounts contain it"),
+            params: [.optional("portfolio_id", .identifier, "rules whose target_accounts contain it"),
                      .optional("rule_type", ParamSpec.ruleType), .optional("active", .boolean)],
             result: "{rules: [rule]}", mutating: false
         ) { p, ctx in
@@ -67,8 +67,8 @@ extension Catalogue {
         },
         MethodSpec(
             "oms.query_compliance_headroom", "How much room an active rule leaves a portfolio before its limit.",
-            params: [ParamSpec("portfolio_id", .string), ParamSpec("rule_id", .string),
-                     .optional("instrument_id", .string, "measure this name (default: the most concentrated)")],
+            params: [ParamSpec("portfolio_id", .identifier), ParamSpec("rule_id", .identifier),
+                     .optional("instrument_id", .identifier, "measure this name (default: the most concentrated)")],
             result: "{current_value, limit_value, headroom, headroom_pct, unit, measured}", mutating: false
         ) { p, ctx in
             let portfolioId = p.string("portfolio_id"), ruleId = p.string("rule_id")

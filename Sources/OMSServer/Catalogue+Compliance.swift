@@ -4,7 +4,7 @@ import OMSProtocol
 extension Catalogue {
     static let violationsParam = ParamSpec(
         "violations", .array(.object), "[{rule_id, rule_name, severity (HARD|SOFT), description}]")
-    static let overrideParams = [ParamSpec("reason", .string), ParamSpec("approver_id", .string)]
+    static let overrideParams = [ParamSpec("reason", .text), ParamSpec("approver_id", .identifier)]
 
     static let complianceMethods: [MethodSpec] = [
         transition("oms.request_pre_trade_compliance", .requestPreTradeCompliance,

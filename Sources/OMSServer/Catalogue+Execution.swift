@@ -5,8 +5,8 @@ extension Catalogue {
     static let executionMethods: [MethodSpec] = [
         MethodSpec(
             "ems.create_placement", "Send part of an order to a venue; the first moves it to ROUTED.",
-            params: [.orderId, ParamSpec("venue", .string), ParamSpec("quantity", .decimal),
-                     .optional("broker_id", .string), .optional("strategy", .string)],
+            params: [.orderId, ParamSpec("venue", .identifier), ParamSpec("quantity", .decimal),
+                     .optional("broker_id", .identifier), .optional("strategy", .text)],
             roles: [.trader], result: "{placement_id, placement}", mutating: true
         ) { p, ctx in
             let placement = try await ctx.services.orders.createPlacement(
@@ -15,15 +15,15 @@ extension Catalogue {
             return .object(["placement_id": .string(placement.placementId), "placement": Wire.placement(placement)])
         },
         MethodSpec(
-            "ems.cancel_placement", "Cancel an open placement.", params: [ParamSpec("placement_id", .string)],
+            "ems.cancel_placement", "Cancel an open placement.", params: [ParamSpec("placement_id", .identifier)],
             roles: [.trader], result: "placement", mutating: true
         ) { p, ctx in
             Wire.placement(try await ctx.services.orders.cancelPlacement(p.string("placement_id"), actor: ctx.principal))
         },
         MethodSpec(
             "ems.record_fill", "Record an execution; idempotent by exec_id.",
-            params: [.orderId, ParamSpec("exec_id", .string), ParamSpec("quantity", .decimal), ParamSpec("price", .decimal),
-                     .optional("placement_id", .string), .optional("executed_at", .timestamp)],
+            params: [.orderId, ParamSpec("exec_id", .identifier), ParamSpec("quantity", .decimal), ParamSpec("price", .decimal),
+                     .optional("placement_id", .identifier), .optional("executed_at", .timestamp)],
             roles: [.trader, .system], result: "order", mutating: true
         ) { p, ctx in
             Wire.order(try await ctx.services.orders.recordFill(

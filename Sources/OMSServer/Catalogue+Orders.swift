@@ -8,14 +8,14 @@ extension Catalogue {
         MethodSpec(
             "oms.create_order", "Create an order in CREATED.",
             params: [
-                ParamSpec("portfolio_id", .string), ParamSpec("instrument_id", .string),
+                ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier),
                 ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
                 ParamSpec("order_type", ParamSpec.orderType), ParamSpec("time_in_force", ParamSpec.timeInForce),
                 .optional("limit_price", .decimal, "required for Limit, StopLimit, PreviouslyQuoted"),
                 .optional("stop_price", .decimal, "required for Stop, StopLimit"),
                 .optional("expire_at", .timestamp, "required for GTD, only for GTD"),
-                .optional("basket_id", .string), .optional("counterparty_id", .string), .optional("metadata", .object),
-                .optional("client_order_id", .string, "unique per tenant; a repeat is DUPLICATE_ORDER"),
+                .optional("basket_id", .identifier), .optional("counterparty_id", .identifier), .optional("metadata", .object),
+                .optional("client_order_id", .identifier, "unique per tenant; a repeat is DUPLICATE_ORDER"),
             ],
             roles: [.pm], result: "{order_id}", mutating: true
         ) { p, ctx in
@@ -46,7 +46,7 @@ extension Catalogue {
                                                                         actor: ctx.principal))
         },
         transition("oms.cancel_order", .cancelOrder, "Cancel an order, subject to cancel authority.",
-                   extra: [.optional("reason", .string)], roles: [.pm, .trader]),
+                   extra: [.optional("reason", .text)], roles: [.pm, .trader]),
         MethodSpec(
             "oms.close_order", "Close an order whose execution is complete; returns executed and unfilled quantities.",
             params: [.orderId, .optional("create_remainder", .boolean,
@@ -79,9 +79,9 @@ extension Catalogue {
         MethodSpec(
             "oms.list_orders", "Orders matching the filters, newest first.",
             params: [
-                .optional("portfolio_id", .string), .optional("instrument_id", .string),
+                .optional("portfolio_id", .identifier), .optional("instrument_id", .identifier),
                 .optional("state", ParamSpec.state), .optional("direction", ParamSpec.direction),
-                .optional("basket_id", .string), .optional("created_after", .timestamp),
+                .optional("basket_id", .identifier), .optional("created_after", .timestamp),
                 .optional("created_before", .timestamp), .optional("limit", .integer, "1-1000, default 100"),
                 .optional("offset", .integer, "default 0"),
             ],
@@ -108,7 +108,7 @@ extension Catalogue {
         },
         MethodSpec(
             "oms.send_to_trader", "Hand an order, or every order of a basket (all or nothing), to the trading desk.",
-            params: [.optional("order_id", .string), .optional("basket_id", .string, "instead of order_id")],
+            params: [.optional("order_id", .identifier), .optional("basket_id", .identifier, "instead of order_id")],
             roles: [.pm], result: "order, or {orders} for a basket", mutating: true
         ) { p, ctx in
             switch (p.optionalString("order_id"), p.optionalString("basket_id")) {
@@ -127,7 +127,7 @@ extension Catalogue {
         transition("oms.settle_order", .settleOrder, "Custodian settled the order.", roles: [.ops]),
         transition("oms.reconcile_order", .reconcileOrder, "Reconcile the order (terminal).", roles: [.ops]),
         transition("oms.reject_order", .rejectOrder, "System rejects an order before its first fill (terminal).",
-                   extra: [ParamSpec("reason", .string)], roles: [.system]),
+                   extra: [ParamSpec("reason", .text)], roles: [.system]),
     ]
 
     /// A lifecycle transition method: order_id (+ extras) in, the order out.
@@ -155,6 +155,13 @@ extension Catalogue {
             let severity = object["severity"]?.stringValue.map { Severity(rawValue: $0) } ?? .hard
             guard let severity else {
                 throw RPCError.invalidParams("violations[\(index)].severity must be HARD or SOFT", field: "violations")
+            }
+            let field = "violations[\(index)]"
+            try OrderValidation.requireIdentifier(ruleId, field: "\(field).rule_id")
+            for name in ["rule_name", "description"] {
+                if let problem = object[name]?.stringValue.flatMap(InputText.textProblem) {
+                    throw OMSError(.invalidArgument, "\(field).\(name): \(problem)", details: ["field": "\(field).\(name)"])
+                }
             }
             return Violation(ruleId: ruleId, ruleName: object["rule_name"]?.stringValue, severity: severity,
                              description: object["description"]?.stringValue)

@@ -6,14 +6,14 @@ extension Catalogue {
     static let restructuringMethods: [MethodSpec] = [
         MethodSpec(
             "oms.create_basket", "Group live orders, none already in a basket, for coordinated execution.",
-            params: [ParamSpec("name", .string), ParamSpec("order_ids", .array(.string))],
+            params: [ParamSpec("name", .text), ParamSpec("order_ids", .array(.identifier))],
             roles: [.pm], result: "{basket_id, basket}", mutating: true
         ) { p, ctx in
             let basket = try await ctx.services.orders.createBasket(
                 name: p.string("name"), orderIds: p.optionalStrings("order_ids") ?? [], actor: ctx.principal)
             return .object(["basket_id": .string(basket.basketId), "basket": Wire.basket(basket)])
         },
-        MethodSpec("oms.get_basket", "A basket with its order ids.", params: [ParamSpec("basket_id", .string)],
+        MethodSpec("oms.get_basket", "A basket with its order ids.", params: [ParamSpec("basket_id", .identifier)],
                    result: "basket {basket_id, name, order_ids, created_by, created_at}", mutating: false) { p, ctx in
             Wire.basket(try await ctx.services.orders.basket(p.string("basket_id"), actor: ctx.principal))
         },
@@ -21,7 +21,7 @@ extension Catalogue {
             "oms.merge_orders",
             "Merge PM-owned orders not yet sent to the trader that agree on portfolio, instrument, direction, type, "
                 + "prices and time in force into one new CREATED order; the sources end CANCELED (MERGED).",
-            params: [ParamSpec("order_ids", .array(.string))], roles: [.pm], result: "{order_id, order}", mutating: true
+            params: [ParamSpec("order_ids", .array(.identifier))], roles: [.pm], result: "{order_id, order}", mutating: true
         ) { p, ctx in
             let merged = try await ctx.services.orders.mergeOrders(p.optionalStrings("order_ids") ?? [], actor: ctx.principal)
             return .object(["order_id": .string(merged.orderId), "order": Wire.order(merged)])

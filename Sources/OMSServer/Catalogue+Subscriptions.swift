@@ -15,7 +15,7 @@ extension Catalogue {
         ) { p, ctx in try await subscribe(.orders, p, ctx) },
         MethodSpec(
             "oms.unsubscribe", "End one of this connection's subscriptions.",
-            params: [ParamSpec("subscription_id", .string)], result: "{ok: true}", mutating: false
+            params: [ParamSpec("subscription_id", .identifier)], result: "{ok: true}", mutating: false
         ) { p, ctx in
             let name = p.string("subscription_id")
             guard let (hub, id) = ctx.session.remove(subscription: name) else {
@@ -28,7 +28,7 @@ extension Catalogue {
     ]
 
     static let subscribeParams = [
-        ParamSpec.optional("portfolio_id", .string, "only events concerning this portfolio"),
+        ParamSpec.optional("portfolio_id", .identifier, "only events concerning this portfolio"),
         ParamSpec.optional("after_event_id", .integer,
                            "resume: every event committed after this one, exactly once and in order"),
     ]

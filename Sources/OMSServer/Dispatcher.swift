@@ -78,6 +78,10 @@ public struct Dispatcher: Sendable {
             return .failure(RPCError(OMSError(
                 .unavailable, "the database is unavailable; retry, with the same idempotency_key for a change")))
         } catch {
+            if let refusal = ClientValueFault.omsError(from: error) {
+                logger.notice("database refused a client value", metadata: ["error": "\(String(reflecting: error))"])
+                return .failure(RPCError(refusal))
+            }
             logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             return .failure(RPCError(OMSError(.internalError, "internal error; see server log for request \(logger[metadataKey: "request_id"] ?? "")")))
         }

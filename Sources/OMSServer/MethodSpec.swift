@@ -4,7 +4,12 @@ import OMSProtocol
 /// The JSON type of a parameter, as checked before a handler runs and as
 /// published by `rpc.discover`.
 public indirect enum ParamType: Sendable, Equatable {
+    /// Any string without NUL (a key such as `api_key`).
     case string
+    /// An identifier: 1–128 visible ASCII characters (`InputText.isIdentifier`).
+    case identifier
+    /// Free text (a name, a reason): no control characters (`InputText.textProblem`).
+    case text
     /// A decimal: JSON number or numeric string.
     case decimal
     case integer
@@ -20,6 +25,8 @@ public indirect enum ParamType: Sendable, Equatable {
     var schema: JSON {
         switch self {
         case .string: .object(["type": .string("string")])
+        case .identifier: .object(["type": .string("string"), "pattern": .string("^[!-~]{1,\(InputText.maximumIdentifierLength)}$")])
+        case .text: .object(["type": .string("string"), "maxLength": .int(InputText.maximumTextLength)])
         case .decimal: .object(["type": .array([.string("string"), .string("number")]),
                                 "description": .string("decimal; returned as a string")])
         case .integer: .object(["type": .string("integer")])
@@ -32,9 +39,11 @@ public indirect enum ParamType: Sendable, Equatable {
     }
 
     /// Whether a JSON value has this type (null is handled by the caller).
+    /// The content of identifiers and text is checked after (`contentProblem`),
+    /// so a string of the wrong shape is INVALID_ARGUMENT, not a type error.
     func accepts(_ value: JSON) -> Bool {
         switch self {
-        case .string: value.stringValue != nil
+        case .string, .identifier, .text: value.stringValue != nil
         case .decimal: value.decimalValue != nil
         case .integer: value.intValue != nil
         case .boolean: value.boolValue != nil
@@ -45,9 +54,29 @@ public indirect enum ParamType: Sendable, Equatable {
         }
     }
 
+    /// Why an accepted value's content is refused, with the path of the
+    /// offending element (`order_ids[2]`), or nil when it is fine.
+    func contentProblem(_ value: JSON, at path: String) -> (field: String, why: String)? {
+        switch (self, value) {
+        case (.identifier, .string(let text)):
+            return InputText.identifierProblem(text).map { (path, $0) }
+        case (.text, .string(let text)):
+            return InputText.textProblem(text).map { (path, $0) }
+        case (.array(let element), .array(let items)):
+            for (index, item) in items.enumerated() {
+                if let problem = element.contentProblem(item, at: "\(path)[\(index)]") { return problem }
+            }
+            return nil
+        default:
+            return nil
+        }
+    }
+
     var name: String {
         switch self {
         case .string: "string"
+        case .identifier: "identifier (string)"
+        case .text: "string"
         case .decimal: "decimal (number or numeric string)"
         case .integer: "integer"
         case .boolean: "boolean"
@@ -99,7 +128,7 @@ public struct MethodSpec: Sendable {
         self.name = name
         self.summary = summary
         self.params = mutating && !params.contains(where: { $0.name == "idempotency_key" })
-            ? params + [.optional("idempotency_key", .string, "a retry with the same key returns the first answer")]
+            ? params + [.optional("idempotency_key", .identifier, "a retry with the same key returns the first answer")]
             : params
         self.roles = roles
         self.result = result
@@ -110,7 +139,7 @@ public struct MethodSpec: Sendable {
 
 /// Common parameter specs.
 extension ParamSpec {
-    static let orderId = ParamSpec("order_id", .string)
+    static let orderId = ParamSpec("order_id", .identifier)
     static let state = ParamType.oneOf(OrderState.allCases.map(\.rawValue))
     static let direction = ParamType.oneOf(Direction.allCases.map(\.rawValue))
     static let orderType = ParamType.oneOf(OrderType.allCases.map(\.rawValue))

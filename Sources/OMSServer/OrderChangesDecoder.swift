@@ -47,6 +47,7 @@ enum OrderChangesDecoder {
                 changes.counterpartyId = .clear
             } else {
                 guard let text = value.stringValue else { throw bad("counterparty_id", "a string or null") }
+                try OrderValidation.requireIdentifier(text, field: "changes.counterparty_id")
                 changes.counterpartyId = .set(text)
             }
         }

@@ -32,8 +32,40 @@ public struct Params: Sendable {
             guard spec.type.accepts(value) else {
                 throw .invalidParams("\(spec.name) must be \(spec.type.name)", field: spec.name)
             }
+            if let (field, why) = spec.type.contentProblem(value, at: spec.name) {
+                throw RPCError(OMSError(.invalidArgument, "\(field): \(why)", details: ["field": field]))
+            }
+        }
+        // No PostgreSQL text or jsonb value can hold NUL: refused wherever it
+        // is, in nested objects (metadata, changes, rule parameters) and keys too.
+        for (name, value) in object.sorted(by: { $0.key < $1.key }) {
+            if let field = Params.pathOfNUL(in: value, at: name) {
+                throw RPCError(OMSError(.invalidArgument, "\(field): must not contain NUL (U+0000)",
+                                        details: ["field": field]))
+            }
         }
         values = object.filter { !$0.value.isNull }
+    }
+
+    /// The path of the first string or object key holding NUL in `value`, or nil.
+    static func pathOfNUL(in value: JSON, at path: String) -> String? {
+        switch value {
+        case .string(let text):
+            return InputText.containsNUL(text) ? path : nil
+        case .array(let items):
+            for (index, item) in items.enumerated() {
+                if let found = pathOfNUL(in: item, at: "\(path)[\(index)]") { return found }
+            }
+            return nil
+        case .object(let members):
+            for (key, member) in members.sorted(by: { $0.key < $1.key }) {
+                if InputText.containsNUL(key) { return path }
+                if let found = pathOfNUL(in: member, at: "\(path).\(key)") { return found }
+            }
+            return nil
+        case .null, .bool, .number:
+            return nil
+        }
     }
 
     public func has(_ name: String) -> Bool { values[name] != nil }

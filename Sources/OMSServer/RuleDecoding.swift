@@ -53,20 +53,23 @@ enum RuleDecoding {
             guard type.accepts(json), let value = read(json) else {
                 throw RPCError.invalidParams("changes.\(name) must be \(type.name)", field: "changes.\(name)")
             }
+            if let (field, why) = type.contentProblem(json, at: "changes.\(name)") {
+                throw OMSError(.invalidArgument, "\(field): \(why)", details: ["field": field])
+            }
             return value
         }
         return RuleChanges(
             ruleType: try value("rule_type", ParamSpec.ruleType) { $0.stringValue.flatMap(RuleType.init(rawValue:)) },
             parameters: try value("parameters", .object, \.objectValue).map(parameters),
-            targetAccounts: try value("target_accounts", .array(.string)) { $0.arrayValue?.compactMap(\.stringValue) },
-            name: try value("name", .string, \.stringValue),
+            targetAccounts: try value("target_accounts", .array(.identifier)) { $0.arrayValue?.compactMap(\.stringValue) },
+            name: try value("name", .text, \.stringValue),
             severity: try value("severity", ParamSpec.severity) { $0.stringValue.flatMap(Severity.init(rawValue:)) },
             active: try value("active", .boolean, \.boolValue),
             immutableFieldsNamed: ComplianceRule.immutableFields.filter { object[$0] != nil })
     }
 
     static let proposalFields: [ParamSpec] = [
-        ParamSpec("portfolio_id", .string), ParamSpec("instrument_id", .string),
+        ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier),
         ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
         .optional("limit_price", .decimal, "else the instrument's last price"),
     ]
@@ -83,8 +86,11 @@ enum RuleDecoding {
             do throws(RPCError) {
                 fields = try Params(.object(object), specs: proposalFields)
             } catch {
+                // The inner error keeps its code (INVALID_PARAMS or INVALID_ARGUMENT); its field gets the prefix.
                 let field = error.data?["field"]?.stringValue.map { "\(prefix).\($0)" } ?? prefix
-                throw RPCError.invalidParams("\(prefix): \(error.message)", field: field)
+                var data = error.data?.objectValue ?? [:]
+                data["field"] = .string(field)
+                throw RPCError(code: error.code, message: "\(prefix): \(error.message)", data: .object(data))
             }
             return ProposedOrder(
                 portfolioId: fields.string("portfolio_id"), instrumentId: fields.string("instrument_id"),

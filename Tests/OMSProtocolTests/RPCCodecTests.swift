@@ -50,7 +50,6 @@ struct RPCCodecTests {
         (#"{"jsonrpc":"2.0","method":"m","params":"p","id":4}"#, .number("4")),
         (#"{"jsonrpc":"2.0","method":"m","params":null,"id":4}"#, .number("4")),
         (#"{"jsonrpc":"2.0","method":"m","params":1}"#, nil),
-        (#"{"jsonrpc":"2.0","method":"m","id":null}"#, nil),
         (#"{"jsonrpc":"2.0","method":"m","id":{}}"#, nil),
         (#"{"jsonrpc":"2.0","method":"m","id":[1]}"#, nil),
         (#"{"jsonrpc":"2.0","method":"m","id":true}"#, nil),
@@ -59,6 +58,15 @@ struct RPCCodecTests {
         let failure = try #require(decodeFailure(line))
         #expect(failure.error.code == -32600)
         #expect(failure.id == id)
+    }
+
+    @Test("an explicit null id is a request answered with a null id, not a notification")
+    func nullID() throws {
+        #expect(decode(#"{"jsonrpc":"2.0","method":"m","id":null}"#)
+            == .single(.success(RPCRequest(id: .null, method: "m", params: nil))))
+        #expect(decode(#"{"jsonrpc":"2.0","method":"m"}"#) == .single(.success(RPCRequest(id: nil, method: "m", params: nil))))
+        let answer = try JSONParser.parse(RPCCodec.encodeResult(id: .null, result: .bool(true)))
+        #expect(answer == .object(["jsonrpc": .string("2.0"), "id": .null, "result": .bool(true)]))
     }
 
     @Test("validates batch items one by one")
