@@ -21,13 +21,13 @@ extension Fleet {
     /// gives the row (state, version, quantities, prices, metadata, cancel
     /// reason); sequences run 1...n; each event leaves from the state the
     /// previous one entered; fills add up to the executed quantity.
-    func audit() async throws -> Audit {
+    func audit(tenant: String = Fleet.tenant) async throws -> Audit {
         try await withPool { database in
             var audit = Audit()
             let store = OrderStore(database: database)
-            let reader = Principal(tenantId: Fleet.tenant, principalId: "ops", role: .ops)
+            let reader = Principal(tenantId: tenant, principalId: "ops", role: .ops)
             let ids = try await database.client.query(
-                "SELECT order_id FROM orders WHERE tenant_id = \(Fleet.tenant) ORDER BY order_id", logger: Fleet.logger
+                "SELECT order_id FROM orders WHERE tenant_id = \(tenant) ORDER BY order_id", logger: Fleet.logger
             ).collect().map { try $0.decode(String.self) }
             audit.orders = ids.count
             for id in ids {
@@ -71,13 +71,14 @@ extension Fleet {
                 }
             }
             let unmatched = try await database.client.query("""
-                SELECT o.order_id FROM orders o
-                WHERE o.tenant_id = \(Fleet.tenant) AND o.executed_quantity <>
-                      (SELECT coalesce(sum(f.quantity), 0) FROM fills f WHERE f.tenant_id = o.tenant_id AND f.order_id = o.order_id)
+                SELECT o.order_id || ': executed_quantity ' || o.executed_quantity || ', fills ' || f.total
+                FROM orders o, LATERAL (SELECT coalesce(sum(quantity), 0) AS total FROM fills
+                                        WHERE tenant_id = o.tenant_id AND order_id = o.order_id) f
+                WHERE o.tenant_id = \(tenant) AND o.executed_quantity <> f.total
                 """, logger: Fleet.logger).collect().map { try $0.decode(String.self) }
             audit.problems += unmatched.map { "\($0): fills do not add up to executed_quantity" }
             audit.eventIds = try await database.client.query(
-                "SELECT event_id FROM order_events WHERE tenant_id = \(Fleet.tenant) ORDER BY xact_id, event_id",
+                "SELECT event_id FROM order_events WHERE tenant_id = \(tenant) ORDER BY xact_id, event_id",
                 logger: Fleet.logger
             ).collect().map { Int(try $0.decode(Int64.self)) }
             audit.events = audit.eventIds.count

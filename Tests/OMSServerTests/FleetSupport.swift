@@ -96,6 +96,7 @@ final class Fleet: @unchecked Sendable {
     static let tenant = "t1"
     static let principals: [(id: String, role: String)] = [
         ("pm", "PM"), ("trader", "Trader"), ("ops", "Ops"), ("compliance", "Compliance"), ("system", "System"),
+        ("admin", "Admin"),
     ]
     static let logger = Logger(label: "oms.test.fleet", factory: { _ in SwiftLogNoOpLogHandler() })
 
