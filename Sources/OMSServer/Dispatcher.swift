@@ -165,7 +165,7 @@ public struct Dispatcher: Sendable {
             throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
                            details: ["retry_after_seconds": "\(seconds)"])
         }
-        let credential: Credential
+        let credential: Credential, readAt = ContinuousClock.now
         do {
             credential = try await services.keys.credential(apiKey: params.string("api_key"))
         } catch let error as OMSError where error.code == .unauthenticated {
@@ -179,6 +179,7 @@ public struct Dispatcher: Sendable {
             }
             throw error
         }
+        services.keyStatus.authenticated(credential, readAt: readAt)
         session.authenticate(as: credential)
         let principal = credential.principal
         logger.info("authenticated", metadata: ["principal": "\(principal.tenantId)/\(principal.principalId)"])

@@ -58,6 +58,17 @@ public final class KeyStatusCache: Sendable {
         }
     }
 
+    /// Records that `credential` authenticated on a read started at `readAt`,
+    /// which is as recent a status as any: a session that authenticates again
+    /// after its principal was enabled is not refused on an older read.
+    public func authenticated(_ credential: Credential, readAt: ContinuousClock.Instant) {
+        let key = Key(tenantId: credential.principal.tenantId, keyId: credential.keyId)
+        entries.withLockedValue { entries in
+            if let entry = entries[key], entry.started >= readAt { return }
+            entries[key] = Entry(started: readAt, read: Task { true })
+        }
+    }
+
     /// How many reads of the database were started: at most one per key per
     /// `maximumAge`, however many calls (tests and metrics check the rate).
     public var reads: Int { readCount.withLockedValue { $0 } }
