@@ -38,10 +38,11 @@ public struct IdempotencyStore: Sendable {
         storedMethod == method && (storedDigest == nil || digest == nil || storedDigest == digest)
     }
 
-    static func reused(_ key: String, storedMethod: String) -> OMSError {
-        OMSError(.idempotencyKeyReused, """
-            idempotency_key \(key) was first used for another request (\(storedMethod), other params); \
-            nothing was changed: a new request needs a new key
+    static func reused(_ key: String, method: String, storedMethod: String) -> OMSError {
+        let first = storedMethod == method ? "\(storedMethod) with other params" : storedMethod
+        return OMSError(.idempotencyKeyReused, """
+            idempotency_key \(key) was first used for another request (\(first)); nothing was changed: \
+            a new request needs a new key
             """, details: ["idempotency_key": key, "method": storedMethod])
     }
 
@@ -57,7 +58,7 @@ public struct IdempotencyStore: Sendable {
         guard let row = rows.first else { return nil }
         let (storedMethod, storedDigest, result) = try row.decode((String, Data?, String).self)
         guard Self.matches(method: method, digest: digest, storedMethod: storedMethod, storedDigest: storedDigest) else {
-            throw Self.reused(key, storedMethod: storedMethod)
+            throw Self.reused(key, method: method, storedMethod: storedMethod)
         }
         return result
     }
@@ -102,7 +103,7 @@ public struct IdempotencyStore: Sendable {
         guard let row = rows.first else { return result }
         let (storedMethod, storedDigest, stored) = try row.decode((String, Data?, String).self)
         guard Self.matches(method: method, digest: digest, storedMethod: storedMethod, storedDigest: storedDigest) else {
-            throw Self.reused(key, storedMethod: storedMethod)
+            throw Self.reused(key, method: method, storedMethod: storedMethod)
         }
         return stored
     }
