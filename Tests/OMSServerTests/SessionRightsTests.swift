@@ -122,4 +122,41 @@ struct SessionRightsTests {
             for connection in [admin, trader, pm, again] { await connection.close() }
         }
     }
+
+    @Test("a subscription stops with its session's rights: after a revocation it ends with oms.subscription_ended UNAUTHENTICATED")
+    func subscriptionEndsWithRevocation() async throws {
+        try await TestServer.with { server in
+            let admin = try await rawSession(server, apiKey: server.keys["t1/admin"]!)
+            let issued = try await rawCall(admin, 1, "admin.create_api_key", .object(["principal_id": .string("pm")]))
+            let key = try #require(issued?["result"]?["api_key"]?.stringValue)
+            let keyId = try #require(issued?["result"]?["key_id"]?.stringValue)
+            let subscriber = try await rawSession(server, apiKey: key)
+            let subscribed = try await rawCall(subscriber, 1, "oms.subscribe_orders")
+            #expect(subscribed?["result"]?["subscription_id"]?.stringValue != nil)
+            let pm = try await server.client("pm")
+            let before = try await pm.createOrder()
+            #expect(try await Self.nextOrderEvent(subscriber)?["order_id"] == .string(before))
+
+            _ = try await rawCall(admin, 2, "admin.revoke_api_key", .object(["key_id": .string(keyId)]))
+            try await Task.sleep(for: .milliseconds(600))
+            let after = try await pm.createOrder()
+            var ended: JSON?
+            while let line = try await subscriber.receive(within: .seconds(5)) {
+                #expect(line["params"]?["event"]?["order_id"] != .string(after), "delivered after the revocation")
+                if line["method"] == .string("oms.subscription_ended") { ended = line; break }
+            }
+            #expect(ended?["params"]?["reason"] == .string("UNAUTHENTICATED"))
+            #expect(ended?["params"]?["subscription_id"] == subscribed?["result"]?["subscription_id"])
+            await pm.close()
+            for connection in [admin, subscriber] { await connection.close() }
+        }
+    }
+
+    /// The event of the next `oms.order_event` notification on `connection`.
+    static func nextOrderEvent(_ connection: RawConnection) async throws -> JSON? {
+        while let line = try await connection.receive(within: .seconds(5)) {
+            if line["method"] == .string("oms.order_event") { return line["params"]?["event"] }
+        }
+        return nil
+    }
 }
