@@ -81,8 +81,9 @@ extension Catalogue {
         let keyStatus: KeyStatusCache
 
         /// False once the session signed out or the key lost its rights. A
-        /// failed read (database unreachable) keeps the feed: no revocation
-        /// can commit meanwhile, and the next event reads again.
+        /// failed read (this sidecar cannot reach the database) keeps the feed
+        /// rather than cutting every subscriber off on a blip; the next event
+        /// reads again, so a revocation is applied once the database answers.
         func hold(in session: Session) async -> Bool {
             guard let credential, session.credential == credential else { return false }
             return (try? await keyStatus.isValid(credential)) ?? true
