@@ -34,6 +34,8 @@ public struct OMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case basketConflict = "BASKET_CONFLICT"
         case limitExceeded = "LIMIT_EXCEEDED"
         case rateLimited = "RATE_LIMITED"
+        /// An `idempotency_key` already used for another request (other method or params).
+        case idempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
     }
 
     public var code: Code

@@ -38,6 +38,7 @@ public enum ErrorCodeTable {
         case .basketConflict: -32025
         case .limitExceeded: -32026
         case .rateLimited: -32027
+        case .idempotencyKeyReused: -32028
         }
     }
 

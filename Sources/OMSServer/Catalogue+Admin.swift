@@ -3,6 +3,17 @@ import OMSProtocol
 import OMSStore
 
 extension Catalogue {
+    /// A principal as `admin.disable_principal` / `admin.enable_principal` answer it.
+    static func principalStatus(_ status: PrincipalStatus) -> JSON {
+        let record = status.record
+        return .object([
+            "principal_id": .string(record.principalId), "role": .string(record.role.rawValue),
+            "portfolio_ids": record.portfolioIds.map { .array($0.map(JSON.string)) } ?? .null,
+            "display_name": Wire.optional(record.displayName),
+            "disabled_at": status.disabledAt.map(JSON.date) ?? .null,
+        ])
+    }
+
     static let adminMethods: [MethodSpec] = [
         MethodSpec(
             "admin.create_principal", "Create a user or plugin principal with one role.",
@@ -34,6 +45,21 @@ extension Catalogue {
                    roles: [.admin], result: "{ok}", mutating: true) { p, ctx in
             try await ctx.services.keys.revoke(keyId: p.string("key_id"), actor: ctx.principal)
             return .object(["ok": .bool(true)])
+        },
+        MethodSpec(
+            "admin.disable_principal",
+            "Disable a principal: its keys stop authenticating and its live sessions lose their rights within a second.",
+            params: [ParamSpec("principal_id", .string)], roles: [.admin], result: "principal", mutating: true
+        ) { p, ctx in
+            principalStatus(try await ctx.services.keys.setDisabled(true, principalId: p.string("principal_id"),
+                                                                    actor: ctx.principal))
+        },
+        MethodSpec(
+            "admin.enable_principal", "Enable a disabled principal again; its unrevoked keys authenticate again.",
+            params: [ParamSpec("principal_id", .string)], roles: [.admin], result: "principal", mutating: true
+        ) { p, ctx in
+            principalStatus(try await ctx.services.keys.setDisabled(false, principalId: p.string("principal_id"),
+                                                                    actor: ctx.principal))
         },
         MethodSpec(
             "admin.create_portfolio", "Create a portfolio.",

@@ -61,8 +61,9 @@ extension Catalogue {
             await hub.end(subscription.id, .unsubscribed)
             throw tooManySubscriptions(limit)
         }
+        let rights = Rights(credential: session.credential, keyStatus: ctx.services.keyStatus)
         session.afterAnswer(to: ctx.requestId) {
-            Task { await pump(subscription, name: name, stream: stream, hub: hub, session: session) }
+            Task { await pump(subscription, name: name, stream: stream, hub: hub, session: session, rights: rights) }
         }
         return .object(["subscription_id": .string(name)])
     }
@@ -72,15 +73,39 @@ extension Catalogue {
                  details: ["limit": "max_subscriptions", "maximum": "\(limit)"])
     }
 
+    /// The credential a subscription was opened with, re-checked before each
+    /// event: a feed stops with its session's rights (revoked key, disabled
+    /// principal), within `KeyStatusCache.maximumAge` of the revocation.
+    struct Rights: Sendable {
+        let credential: Credential?
+        let keyStatus: KeyStatusCache
+
+        /// False once the session signed out or the key lost its rights. A
+        /// failed read (this sidecar cannot reach the database) keeps the feed
+        /// rather than cutting every subscriber off on a blip; the next event
+        /// reads again, so a revocation is applied once the database answers.
+        func hold(in session: Session) async -> Bool {
+            guard let credential, session.credential == credential else { return false }
+            return (try? await keyStatus.isValid(credential)) ?? true
+        }
+    }
+
     /// Writes a subscription's events to its connection until it ends; an
     /// end other than unsubscribing is announced with `oms.subscription_ended`
-    /// {subscription_id, reason, last_event_id} so the client can resume.
+    /// {subscription_id, reason, last_event_id} so the client can resume (or,
+    /// for UNAUTHENTICATED, authenticate again first).
     static func pump(_ subscription: FeedSubscription, name: String, stream: FeedStream, hub: EventHub,
-                     session: Session) async {
+                     session: Session, rights: Rights) async {
         let method = stream == .orders ? "oms.order_event" : "oms.compliance_event"
         var last: Int64?
         for await event in subscription.events {
             if subscription.end == .unsubscribed { return }
+            guard await rights.hold(in: session) else {
+                await hub.end(subscription.id, .unsubscribed)
+                _ = session.remove(subscription: name)
+                try? await session.notify(ended(name, reason: "UNAUTHENTICATED", last: last))
+                return
+            }
             let line = RPCCodec.encodeNotification(
                 method: method, params: .object(["subscription_id": .string(name), "event": Wire.feedEvent(event)]))
             do {
@@ -93,10 +118,14 @@ extension Catalogue {
         }
         _ = session.remove(subscription: name)
         guard let end = subscription.end, end != .unsubscribed else { return }
-        let ended = RPCCodec.encodeNotification(method: "oms.subscription_ended", params: .object([
-            "subscription_id": .string(name), "reason": .string(end.rawValue),
+        try? await session.notify(ended(name, reason: end.rawValue, last: last))
+    }
+
+    /// `oms.subscription_ended {subscription_id, reason, last_event_id}`.
+    static func ended(_ name: String, reason: String, last: Int64?) -> [UInt8] {
+        RPCCodec.encodeNotification(method: "oms.subscription_ended", params: .object([
+            "subscription_id": .string(name), "reason": .string(reason),
             "last_event_id": last.map { .int(Int($0)) } ?? .null,
         ]))
-        try? await session.notify(ended)
     }
 }

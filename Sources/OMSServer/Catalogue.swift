@@ -31,7 +31,8 @@ public struct Catalogue: Sendable {
         },
         MethodSpec("rpc.discover", "The OpenRPC document describing every method.",
                    result: "OpenRPC 1.2 document", mutating: false) { _, _ in
-            OpenRPC.document(for: Catalogue.standard)
+            // Answered by the dispatcher without a principal (anyone may call it), from its own catalogue.
+            throw OMSError(.internalError, "rpc.discover is handled by the dispatcher")
         },
     ]
 }

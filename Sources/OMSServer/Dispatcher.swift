@@ -52,19 +52,29 @@ public struct Dispatcher: Sendable {
             return .failure(.methodNotFound(request.method))
         }
         do {
-            let params = try Params(request.params, specs: spec.params)
-            if spec.name == "session.authenticate" {
-                return .success(try await authenticate(params, session: session, logger: logger))
+            // Authentication comes first: a caller without a live session learns nothing, not even
+            // what a method's params are. Only the open methods run without a principal.
+            if Catalogue.unauthenticated.contains(spec.name) {
+                return .success(try await open(spec, Params(request.params, specs: spec.params), session: session,
+                                               logger: logger))
             }
-            guard let principal = session.principal ?? (Catalogue.unauthenticated.contains(spec.name)
-                ? Principal(tenantId: "", principalId: "", role: .system) : nil)
-            else {
+            guard let credential = session.credential else {
                 throw OMSError(.unauthenticated, "call session.authenticate first")
             }
+            guard try await services.keyStatus.isValid(credential) else {
+                session.signOut(credential)
+                logger.info("session ended: its API key was revoked or its principal disabled", metadata: [
+                    "principal": "\(credential.principal.tenantId)/\(credential.principal.principalId)",
+                    "key_id": "\(credential.keyId)",
+                ])
+                throw OMSError(.unauthenticated, "invalid or revoked API key; authenticate again")
+            }
+            let principal = credential.principal
+            let params = try Params(request.params, specs: spec.params)
             logger[metadataKey: "principal"] = "\(principal.tenantId)/\(principal.principalId)"
             let context = RequestContext(services: services, principal: principal, session: session,
                                          requestId: request.id.map(Session.key), logger: logger)
-            let result = try await run(spec, params, context)
+            let result = try await run(spec, params, request.params, context)
             if spec.mutating { services.hub?.committed() }
             logger.debug("handled")
             return .success(result)
@@ -87,21 +97,35 @@ public struct Dispatcher: Sendable {
         }
     }
 
+    /// The methods anyone may call; they need no principal, so none is invented.
+    private func open(_ spec: MethodSpec, _ params: Params, session: Session, logger: Logger) async throws -> JSON {
+        switch spec.name {
+        case "session.authenticate": try await authenticate(params, session: session, logger: logger)
+        case "rpc.discover": OpenRPC.document(for: catalogue)
+        default: throw OMSError(.internalError, "\(spec.name) is listed as open but has no open handler")
+        }
+    }
+
     /// Runs the handler; with an `idempotency_key`, the key is claimed in the
     /// command's own transaction (`IdempotencyClaim`), so a retry after any
     /// failure finds it exactly when the command committed and gets the first
-    /// answer instead of running the command again.
-    private func run(_ spec: MethodSpec, _ params: Params, _ context: RequestContext) async throws -> JSON {
+    /// answer instead of running the command again. The key stores a digest
+    /// of the request (method and params), so only the same request gets the
+    /// first answer; another one is IDEMPOTENCY_KEY_REUSED and runs nothing.
+    private func run(_ spec: MethodSpec, _ params: Params, _ raw: JSON?, _ context: RequestContext) async throws -> JSON {
         guard spec.mutating, let key = params.optionalString("idempotency_key") else {
             return try await spec.handler(params, context)
         }
         let store = IdempotencyStore(database: services.database)
         let tenant = context.principal.tenantId
+        // Canonical params: absent and null are the same, the key itself is not part of the request.
+        let canonical = JSON.object((raw?.objectValue ?? [:]).filter { $0.key != "idempotency_key" && !$0.value.isNull })
+        let digest = IdempotencyStore.digest(method: spec.name, canonicalParams: canonical.serializedString)
         // A stored answer is the answer; a pending one whose call died runs on
         // below, where the committed key refuses any second write.
-        let first = try await store.settledAnswer(for: key, method: spec.name, tenantId: tenant)
+        let first = try await store.settledAnswer(for: key, method: spec.name, digest: digest, tenantId: tenant)
         if let first, first != IdempotencyStore.pending { return try JSONParser.parse(first) }
-        let claim = IdempotencyClaim(key: key, method: spec.name, actor: context.principal)
+        let claim = IdempotencyClaim(key: key, method: spec.name, digest: digest, actor: context.principal)
         do {
             let result = try await IdempotencyClaim.$current.withValue(claim) { try await spec.handler(params, context) }
             if claim.isCommitted {
@@ -110,13 +134,23 @@ public struct Dispatcher: Sendable {
                 return result
             }
             return try JSONParser.parse(try await store.record(result.serializedString, for: key, method: spec.name,
-                                                               actor: context.principal))
+                                                               digest: digest, actor: context.principal))
+        } catch let error as OMSError where error.code == .idempotencyKeyReused {
+            throw error
         } catch {
-            // Another call with the key committed first (concurrently, or before a crash): its answer is the answer.
+            // Another call with the key committed first (concurrently, or before a crash): its answer is the
+            // answer when it was the same request; another request's key is IDEMPOTENCY_KEY_REUSED.
             let patience: Duration = error is IdempotencyKeyTaken && first == nil ? .seconds(2) : .zero
-            guard let stored = try? await store.settledAnswer(for: key, method: spec.name, tenantId: tenant,
-                                                             patience: patience)
-            else { throw error }
+            let stored: String?
+            do {
+                stored = try await store.settledAnswer(for: key, method: spec.name, digest: digest, tenantId: tenant,
+                                                       patience: patience)
+            } catch let reused as OMSError where reused.code == .idempotencyKeyReused {
+                throw reused
+            } catch {
+                stored = nil
+            }
+            guard let stored else { throw error }
             guard stored != IdempotencyStore.pending else {
                 throw OMSError(.conflict, """
                     the call with idempotency_key \(key) committed, but the server handling it stopped before storing \
@@ -135,9 +169,9 @@ public struct Dispatcher: Sendable {
             throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
                            details: ["retry_after_seconds": "\(seconds)"])
         }
-        let principal: Principal
+        let credential: Credential, readAt = ContinuousClock.now
         do {
-            principal = try await services.keys.authenticate(apiKey: params.string("api_key"))
+            credential = try await services.keys.credential(apiKey: params.string("api_key"))
         } catch let error as OMSError where error.code == .unauthenticated {
             // Only the address and the count are logged: never the key, nor any part of it.
             let outcome = authenticationThrottle.withLockedValue { $0.failed(from: address, at: now()) }
@@ -149,7 +183,9 @@ public struct Dispatcher: Sendable {
             }
             throw error
         }
-        session.authenticate(as: principal)
+        services.keyStatus.authenticated(credential, readAt: readAt)
+        session.authenticate(as: credential)
+        let principal = credential.principal
         logger.info("authenticated", metadata: ["principal": "\(principal.tenantId)/\(principal.principalId)"])
         return .object([
             "tenant_id": .string(principal.tenantId), "principal_id": .string(principal.principalId),

@@ -18,6 +18,9 @@ public struct Services: Sendable {
     public var rules: RuleStore { RuleStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
     public var keys: KeyStore { KeyStore(database: database) }
+    /// Whether the keys of live sessions still grant their rights; one per
+    /// sidecar, shared by every connection (revocation within a second).
+    public let keyStatus: KeyStatusCache
 
     public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = 10_000,
                 maximumSubscriptionsPerConnection: Int = 100, maximumMetadataBytes: Int = 16_384) {
@@ -26,6 +29,7 @@ public struct Services: Sendable {
         self.subscriptionBuffer = subscriptionBuffer
         self.maximumSubscriptionsPerConnection = maximumSubscriptionsPerConnection
         self.maximumMetadataBytes = maximumMetadataBytes
+        self.keyStatus = KeyStatusCache(keys: KeyStore(database: database))
     }
 }
 

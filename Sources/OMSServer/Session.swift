@@ -17,7 +17,7 @@ public final class Session: Sendable {
         var closed = false
     }
 
-    private let state = NIOLockedValueBox<Principal?>(nil)
+    private let state = NIOLockedValueBox<Credential?>(nil)
     private let feeds = NIOLockedValueBox(Feeds())
     public let connectionId: Int
     /// The client's IP address (no port), for per-address limits; nil when unknown.
@@ -31,10 +31,19 @@ public final class Session: Sendable {
     }
 
     /// The principal, once `session.authenticate` succeeded.
-    public var principal: Principal? { state.withLockedValue { $0 } }
+    public var principal: Principal? { credential?.principal }
 
-    func authenticate(as principal: Principal) {
-        state.withLockedValue { $0 = principal }
+    /// The principal and the id of the key it authenticated with.
+    public var credential: Credential? { state.withLockedValue { $0 } }
+
+    func authenticate(as credential: Credential) {
+        state.withLockedValue { $0 = credential }
+    }
+
+    /// Forgets the credential (its key was revoked or its principal disabled)
+    /// unless the session authenticated again meanwhile.
+    func signOut(_ credential: Credential) {
+        state.withLockedValue { if $0 == credential { $0 = nil } }
     }
 
     /// What became of a subscription offered to the session.

@@ -1,3 +1,5 @@
+import Crypto
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OMSCore
@@ -22,18 +24,41 @@ public struct IdempotencyStore: Sendable {
         self.database = database
     }
 
-    /// The stored answer (JSON text) for a key, or nil. A key first used by
-    /// another method is CONFLICT: it cannot be the same call. The answer is
-    /// `pending` while the first call is between its commit and writing its answer.
-    public func answer(for key: String, method: String, tenantId: String) async throws -> String? {
+    /// The SHA-256 digest that identifies a request: its method and its
+    /// params in a canonical text (the caller's; compact JSON with keys sorted
+    /// and without `idempotency_key`). A newline cannot occur in a method name,
+    /// so no two requests share the hashed text.
+    public static func digest(method: String, canonicalParams: String) -> Data {
+        Data(SHA256.hash(data: Data((method + "\n" + canonicalParams).utf8)))
+    }
+
+    /// Whether a stored key was first used for this request. Keys stored
+    /// before digests were kept (migration 0012) match on the method alone.
+    static func matches(method: String, digest: Data?, storedMethod: String, storedDigest: Data?) -> Bool {
+        storedMethod == method && (storedDigest == nil || digest == nil || storedDigest == digest)
+    }
+
+    static func reused(_ key: String, method: String, storedMethod: String) -> OMSError {
+        let first = storedMethod == method ? "\(storedMethod) with other params" : storedMethod
+        return OMSError(.idempotencyKeyReused, """
+            idempotency_key \(key) was first used for another request (\(first)); nothing was changed: \
+            a new request needs a new key
+            """, details: ["idempotency_key": key, "method": storedMethod])
+    }
+
+    /// The stored answer (JSON text) for a key, or nil. A key first used for
+    /// another request (another method, or the same method with other
+    /// params) is IDEMPOTENCY_KEY_REUSED. The answer is `pending` while the
+    /// first call is between its commit and writing its answer.
+    public func answer(for key: String, method: String, digest: Data?, tenantId: String) async throws -> String? {
         let rows = try await database.rows(.tenant(tenantId), """
-            SELECT method, result::text FROM idempotency_keys WHERE tenant_id = \(tenantId) AND idempotency_key = \(key)
+            SELECT method, request_digest, result::text FROM idempotency_keys
+            WHERE tenant_id = \(tenantId) AND idempotency_key = \(key)
             """)
         guard let row = rows.first else { return nil }
-        let (storedMethod, result) = try row.decode((String, String).self)
-        guard storedMethod == method else {
-            throw OMSError(.conflict, "idempotency_key \(key) was used for \(storedMethod)",
-                           details: ["idempotency_key": key, "method": storedMethod])
+        let (storedMethod, storedDigest, result) = try row.decode((String, Data?, String).self)
+        guard Self.matches(method: method, digest: digest, storedMethod: storedMethod, storedDigest: storedDigest) else {
+            throw Self.reused(key, method: method, storedMethod: storedMethod)
         }
         return result
     }
@@ -41,35 +66,46 @@ public struct IdempotencyStore: Sendable {
     /// The stored answer, waiting up to `patience` while it is `pending` (the
     /// first call is writing it). Still `pending` afterwards means the first
     /// call committed and then stopped (its server crashed) before writing it.
-    public func settledAnswer(for key: String, method: String, tenantId: String,
+    public func settledAnswer(for key: String, method: String, digest: Data?, tenantId: String,
                               patience: Duration = .seconds(2)) async throws -> String? {
         let clock = ContinuousClock(), deadline = clock.now + patience
         while true {
-            let stored = try await answer(for: key, method: method, tenantId: tenantId)
+            let stored = try await answer(for: key, method: method, digest: digest, tenantId: tenantId)
             guard stored == Self.pending, clock.now < deadline else { return stored }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
-    /// Records the first answer; a concurrent first answer wins and is
-    /// returned. A `pending` row (a committed first call whose answer was
-    /// lost) takes this answer: the caller only gets here when its own call
-    /// changed nothing, so its answer describes the first call's outcome.
-    public func record(_ result: String, for key: String, method: String, actor: Principal) async throws -> String {
+    /// Records the first answer; a concurrent first answer of the same
+    /// request wins and is returned, one of another request is
+    /// IDEMPOTENCY_KEY_REUSED. A `pending` row of the same request (a
+    /// committed first call whose answer was lost) takes this answer: the
+    /// caller only gets here when its own call changed nothing, so its answer
+    /// describes the first call's outcome.
+    public func record(_ result: String, for key: String, method: String, digest: Data?,
+                       actor: Principal) async throws -> String {
         let rows = try await database.rows(actor.scope, """
             WITH ins AS (
-                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
-                VALUES (\(actor.tenantId), \(key), \(method), \(actor.principalId), \(result)::jsonb)
+                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result, request_digest)
+                VALUES (\(actor.tenantId), \(key), \(method), \(actor.principalId), \(result)::jsonb, \(digest))
                 ON CONFLICT (tenant_id, idempotency_key) DO UPDATE SET result = EXCLUDED.result
                 WHERE idempotency_keys.result = 'null'::jsonb AND idempotency_keys.method = EXCLUDED.method
-                RETURNING result::text
+                    AND (idempotency_keys.request_digest IS NULL OR EXCLUDED.request_digest IS NULL
+                         OR idempotency_keys.request_digest = EXCLUDED.request_digest)
+                RETURNING method, request_digest, result::text
             )
-            SELECT result FROM ins
+            SELECT method, request_digest, result FROM ins
             UNION ALL
-            SELECT result::text FROM idempotency_keys WHERE tenant_id = \(actor.tenantId) AND idempotency_key = \(key)
+            SELECT method, request_digest, result::text FROM idempotency_keys
+            WHERE tenant_id = \(actor.tenantId) AND idempotency_key = \(key)
             LIMIT 1
             """)
-        return try rows.first?.decode(String.self) ?? result
+        guard let row = rows.first else { return result }
+        let (storedMethod, storedDigest, stored) = try row.decode((String, Data?, String).self)
+        guard Self.matches(method: method, digest: digest, storedMethod: storedMethod, storedDigest: storedDigest) else {
+            throw Self.reused(key, method: method, storedMethod: storedMethod)
+        }
+        return stored
     }
 
     /// Writes the answer of a call whose transaction claimed the key.
@@ -93,13 +129,17 @@ public final class IdempotencyClaim: Sendable {
     public let tenantId: String
     public let key: String
     public let method: String
+    /// `IdempotencyStore.digest` of the request; nil only for callers that
+    /// have no request to describe (store tests), matched on the method alone.
+    public let digest: Data?
     public let principalId: String
     private let committed = NIOLockedValueBox(false)
 
-    public init(key: String, method: String, actor: Principal) {
+    public init(key: String, method: String, digest: Data? = nil, actor: Principal) {
         self.tenantId = actor.tenantId
         self.key = key
         self.method = method
+        self.digest = digest
         self.principalId = actor.principalId
     }
 
@@ -114,8 +154,8 @@ public final class IdempotencyClaim: Sendable {
         if let rows = result as? [PostgresRow], rows.isEmpty { return false }
         do {
             let inserted = try await connection.query("""
-                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
-                SELECT \(tenantId), \(key), \(method), \(principalId), 'null'::jsonb
+                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result, request_digest)
+                SELECT \(tenantId), \(key), \(method), \(principalId), 'null'::jsonb, \(digest)
                 WHERE pg_current_xact_id_if_assigned() IS NOT NULL
                 RETURNING 1
                 """, logger: logger).collect()

@@ -55,21 +55,66 @@ public struct KeyStore: Sendable {
     }
 
     /// The principal a key belongs to, or UNAUTHENTICATED for an unknown,
-    /// malformed or revoked key (one message for all, so nothing is learned).
+    /// malformed or revoked key, or a key of a disabled principal (one
+    /// message for all, so nothing is learned).
     public func authenticate(apiKey: String) async throws -> Principal {
+        try await credential(apiKey: apiKey).principal
+    }
+
+    /// `authenticate(apiKey:)` with the key's id, which a session keeps to
+    /// notice a later revocation (`KeyStatusCache`).
+    public func credential(apiKey: String) async throws -> Credential {
         let refused = OMSError(.unauthenticated, "invalid or revoked API key")
         let parts = apiKey.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "omsk", apiKey.utf8.count <= 256 else { throw refused }
-        let rows = try await database.rows(.tenant(String(parts[1])), """
+        let (tenantId, keyId) = (String(parts[1]), String(parts[2]))
+        let rows = try await database.rows(.tenant(tenantId), """
             SELECT p.principal_id, p.role, p.portfolio_ids, k.key_hash
             FROM api_keys k JOIN principals p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
-            WHERE k.tenant_id = \(String(parts[1])) AND k.key_id = \(String(parts[2])) AND k.revoked_at IS NULL
+            WHERE k.tenant_id = \(tenantId) AND k.key_id = \(keyId) AND k.revoked_at IS NULL AND p.disabled_at IS NULL
             """)
         guard let row = rows.first else { throw refused }
         let (principalId, role, portfolios, storedHash) = try row.decode((String, String, [String]?, Data).self)
         guard Self.constantTimeEqual(Array(storedHash), Array(Self.hash(apiKey))), let role = Role(rawValue: role)
         else { throw refused }
-        return Principal(tenantId: String(parts[1]), principalId: principalId, role: role, portfolioIds: portfolios)
+        let principal = Principal(tenantId: tenantId, principalId: principalId, role: role, portfolioIds: portfolios)
+        return Credential(principal: principal, keyId: keyId)
+    }
+
+    /// Whether a key still grants its rights: it exists, is not revoked and
+    /// its principal is not disabled. One primary-key lookup per table.
+    public func isValid(keyId: String, tenantId: String) async throws -> Bool {
+        let logger = database.logger
+        return try await database.runner.transaction(.tenant(tenantId), readOnly: true) { connection in
+            let rows = try await connection.query("""
+                SELECT 1 FROM api_keys k JOIN principals p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
+                WHERE k.tenant_id = \(tenantId) AND k.key_id = \(keyId) AND k.revoked_at IS NULL AND p.disabled_at IS NULL
+                """, logger: logger).collect()
+            return !rows.isEmpty
+        }
+    }
+
+    /// Disables (or enables again) a principal of the actor's tenant. The row
+    /// stays; a disabled principal's keys stop authenticating and its live
+    /// sessions lose their rights at their next call (`KeyStatusCache`).
+    /// An Admin cannot disable itself, so a tenant keeps a way back in.
+    public func setDisabled(_ disabled: Bool, principalId: String, actor: Principal) async throws -> PrincipalStatus {
+        try ReferenceStore.require(actor, [.admin], disabled ? "disable principals" : "enable principals")
+        if disabled, principalId == actor.principalId {
+            throw OMSError(.invalidArgument, "principal_id: an Admin cannot disable itself", details: ["field": "principal_id"])
+        }
+        let rows = try await database.rows(actor.scope, """
+            UPDATE principals SET disabled_at = CASE WHEN \(disabled) THEN coalesce(disabled_at, now()) END
+            WHERE tenant_id = \(actor.tenantId) AND principal_id = \(principalId)
+            RETURNING principal_id, role, portfolio_ids, display_name, disabled_at
+            """)
+        guard let row = rows.first else {
+            throw OMSError(.notFound, "principal \(principalId) not found", details: ["principal_id": principalId])
+        }
+        let (id, role, portfolios, name, disabledAt) = try row.decode((String, String, [String]?, String?, Date?).self)
+        guard let role = Role(rawValue: role) else { throw OMSError(.internalError, "principal \(id) has role \(role)") }
+        return PrincipalStatus(record: PrincipalRecord(principalId: id, role: role, portfolioIds: portfolios, displayName: name),
+                               disabledAt: disabledAt)
     }
 
     static func hash(_ key: String) -> Data {
@@ -85,4 +130,22 @@ public struct KeyStore: Sendable {
         guard a.count == b.count else { return false }
         return zip(a, b).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+/// A principal as authenticated by one of its API keys: a session keeps the
+/// key's id to notice when the key is revoked or the principal disabled.
+public struct Credential: Sendable, Equatable {
+    public let principal: Principal
+    public let keyId: String
+
+    public init(principal: Principal, keyId: String) {
+        self.principal = principal
+        self.keyId = keyId
+    }
+}
+
+/// A principal and when it was disabled (nil: enabled).
+public struct PrincipalStatus: Sendable, Equatable {
+    public let record: PrincipalRecord
+    public let disabledAt: Date?
 }

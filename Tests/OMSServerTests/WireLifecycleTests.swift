@@ -117,8 +117,12 @@ struct WireLifecycleTests {
         try await TestServer.with { server in
             try await server.withClients { c in
                 let first = try await c.pm.createOrder(["idempotency_key": .string("k-1")])
-                let again = try await c.pm.createOrder(["idempotency_key": .string("k-1"), "ordered_quantity": .number("5")])
+                let again = try await c.pm.createOrder(["idempotency_key": .string("k-1")])
                 #expect(first == again)
+                // The key means that one request: other params are another request (WireIdempotencyTests).
+                #expect(await expectCode(.idempotencyKeyReused) {
+                    _ = try await c.pm.createOrder(["idempotency_key": .string("k-1"), "ordered_quantity": .number("5")])
+                } != nil)
                 _ = try await c.pm.step("oms.request_pre_trade_compliance", first, ["idempotency_key": .string("k-2")])
                 let replay = try await c.pm.step("oms.request_pre_trade_compliance", first, ["idempotency_key": .string("k-2")])
                 #expect(replay["version"] == .number("2"))
@@ -126,10 +130,10 @@ struct WireLifecycleTests {
                 #expect(history["events"]?.arrayValue?.count == 2)
                 let listed = try await c.pm.call("oms.list_orders", [:])
                 #expect(listed["orders"]?.arrayValue?.count == 1)
-                let conflict = await expectCode(.conflict) {
+                let reused = await expectCode(.idempotencyKeyReused) {
                     _ = try await c.pm.step("oms.cancel_order", first, ["idempotency_key": .string("k-2")])
                 }
-                #expect(conflict != nil)
+                #expect(reused != nil)
             }
         }
     }

@@ -29,6 +29,33 @@ struct IdempotencyTests {
         }
     }
 
+    @Test("a key stored before request digests (migration 0012) matches its method with any params; a digest must match")
+    func legacyKeysMatchOnMethod() async throws {
+        try await TestDatabase.with { db in
+            let store = IdempotencyStore(database: db.database)
+            _ = try await db.owner.query("""
+                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
+                VALUES ('t1', 'legacy', 'oms.update_order', 'pm', '{"order_id":"O-1"}')
+                """).collect()
+            let digest = IdempotencyStore.digest(method: "oms.update_order", canonicalParams: #"{"order_id":"O-2"}"#)
+            let answer = try await store.answer(for: "legacy", method: "oms.update_order", digest: digest, tenantId: "t1")
+            #expect(answer == #"{"order_id": "O-1"}"#)
+            let other = await #expect(throws: OMSError.self) {
+                _ = try await store.answer(for: "legacy", method: "oms.cancel_order", digest: digest, tenantId: "t1")
+            }
+            #expect(other?.code == .idempotencyKeyReused)
+
+            let first = IdempotencyStore.digest(method: "oms.update_order", canonicalParams: #"{"order_id":"O-1"}"#)
+            _ = try await store.record(#"{"ok":true}"#, for: "fresh", method: "oms.update_order", digest: first, actor: pm)
+            #expect(try await store.answer(for: "fresh", method: "oms.update_order", digest: first, tenantId: "t1")
+                == #"{"ok": true}"#)
+            let reused = await #expect(throws: OMSError.self) {
+                _ = try await store.record(#"{"ok":false}"#, for: "fresh", method: "oms.update_order", digest: digest, actor: pm)
+            }
+            #expect(reused?.code == .idempotencyKeyReused)
+        }
+    }
+
     @Test("a repeated fill exec_id returns the first answer and changes nothing")
     func fillIdempotent() async throws {
         try await TestDatabase.with { db in

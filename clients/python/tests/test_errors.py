@@ -141,7 +141,12 @@ class ServerErrorTests(unittest.TestCase):
                               name="again")
         key = unique("IDEM")
         d.pm.oms.request_pre_trade_compliance(order_id=second, idempotency_key=key)
-        self.assertRaisesCode(oms_client.Conflict, d.pm.oms.cancel_order, order_id=second, idempotency_key=key)
+        # A key means one request: another method, or other params, is IDEMPOTENCY_KEY_REUSED.
+        e = self.assertRaisesCode(oms_client.IdempotencyKeyReused, d.pm.oms.cancel_order, order_id=second,
+                                  idempotency_key=key)
+        self.assertEqual(e.data.method, "oms.request_pre_trade_compliance")
+        self.assertRaisesCode(oms_client.IdempotencyKeyReused, d.pm.oms.request_pre_trade_compliance,
+                              order_id=first, idempotency_key=key)
 
     def test_protocol_errors_from_the_server(self) -> None:
         d = self.demo

@@ -48,6 +48,7 @@ __all__ = [
     "BasketConflict",
     "LimitExceeded",
     "RateLimited",
+    "IdempotencyKeyReused",
     "ConnectionLost",
     "RequestTimeout",
     "ClientClosed",
@@ -241,6 +242,14 @@ class RateLimited(OMSError):
     """Too many failed authentications from this address; ``data.retry_after_seconds`` says when to retry."""
 
     code, number = "RATE_LIMITED", -32027
+
+
+class IdempotencyKeyReused(OMSError):
+    """The ``idempotency_key`` was first used for another request (another
+    method, or other params); nothing was changed. Use a new key for a new
+    request; only an identical retry answers the first call's result."""
+
+    code, number = "IDEMPOTENCY_KEY_REUSED", -32028
 
 
 # -- Client-side conditions ----------------------------------------------------

@@ -55,6 +55,8 @@ KNOWN_METHODS: Dict[str, str] = {
     "admin.create_principal": "principal_id, role, [portfolio_ids, display_name] -> principal",
     "admin.create_api_key": "principal_id -> {api_key, key_id, principal_id}",
     "admin.revoke_api_key": "key_id -> {ok}",
+    "admin.disable_principal": "principal_id -> principal",
+    "admin.enable_principal": "principal_id -> principal",
     "admin.create_portfolio": "portfolio_id, name, [base_currency, cash] -> portfolio",
     "admin.create_account": "account_id, portfolio_id, [name] -> account",
     "admin.create_instrument": "instrument_id, symbol, [currency, issuer, sector] -> instrument",
