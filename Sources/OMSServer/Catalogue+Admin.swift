@@ -49,14 +49,14 @@ extension Catalogue {
         MethodSpec(
             "admin.disable_principal",
             "Disable a principal: its keys stop authenticating and its live sessions lose their rights within a second.",
-            params: [ParamSpec("principal_id", .string)], roles: [.admin], result: "principal", mutating: true
+            params: [ParamSpec("principal_id", .identifier)], roles: [.admin], result: "principal", mutating: true
         ) { p, ctx in
             principalStatus(try await ctx.services.keys.setDisabled(true, principalId: p.string("principal_id"),
                                                                     actor: ctx.principal))
         },
         MethodSpec(
             "admin.enable_principal", "Enable a disabled principal again; its unrevoked keys authenticate again.",
-            params: [ParamSpec("principal_id", .string)], roles: [.admin], result: "principal", mutating: true
+            params: [ParamSpec("principal_id", .identifier)], roles: [.admin], result: "principal", mutating: true
         ) { p, ctx in
             principalStatus(try await ctx.services.keys.setDisabled(false, principalId: p.string("principal_id"),
                                                                     actor: ctx.principal))
