@@ -59,9 +59,7 @@ public enum AllocationRules {
         guard order.executedQuantity > 0 else {
             throw OMSError(.invalidState, "order has no fills to allocate", details: ["state": order.state.rawValue])
         }
-        guard quantity > 0 else {
-            throw OMSError(.invalidArgument, "quantity: must be greater than 0", details: ["field": "quantity"])
-        }
+        try NumericDomain.quantity.check(quantity, field: "quantity")
         guard allocatedElsewhere + quantity <= order.executedQuantity else {
             throw OMSError(
                 .overAllocation,

@@ -52,6 +52,13 @@ public struct OrderChanges: Sendable, Equatable {
         return names
     }
 
+    /// Refuses decimals outside the numeric domain, naming `changes.<field>`.
+    public func checkDomain() throws(OMSError) {
+        try NumericDomain.quantity.check(orderedQuantity, field: "changes.ordered_quantity")
+        try NumericDomain.price.check(limitPrice?.value, field: "changes.limit_price")
+        try NumericDomain.price.check(stopPrice?.value, field: "changes.stop_price")
+    }
+
     /// Whether the change touches a booking field.
     public var touchesBookingFields: Bool { counterpartyId != nil || metadata != nil }
 

@@ -15,5 +15,6 @@ public enum BundledMigrations {
         m0008,
         m0009,
         m0010,
+        m0011,
     ]
 }
