@@ -125,6 +125,8 @@ struct NumericDomainWireTests {
                 _ = try await c.pm.step("oms.request_pre_trade_compliance", id)
                 _ = try await c.compliance.step("oms.pass_pre_trade_compliance", id)
                 _ = try await c.pm.step("oms.send_to_trader", id)
+                _ = try await c.trader.call("ems.create_placement", [
+                    "order_id": .string(id), "venue": .string("XNYS"), "quantity": .string("10")])
                 _ = try await c.trader.call("ems.record_fill", [
                     "order_id": .string(id), "exec_id": .string("EX-7"), "quantity": .string("1.234567"),
                     "price": .string("150.12345678")])
@@ -137,7 +139,7 @@ struct NumericDomainWireTests {
                 let fill = try #require(events.last?["payload"]?["fill"])
                 #expect(fill["price"] == .string("150.12345678"))
                 #expect(fill["quantity"] == .string("1.234567"))
-                let arrived = await inbox.wait { await $0.events("oms.order_event").count >= 5 }
+                let arrived = await inbox.wait { await $0.events("oms.order_event").count >= 6 }
                 #expect(arrived)
                 let fed = await inbox.events("oms.order_event").last { $0["payload"]?["fill"] != nil }
                 #expect(fed?["payload"]?["fill"]?["price"] == .string("150.12345678"))
@@ -184,12 +186,12 @@ struct EvaluatorPoisonTests {
             let unreadable = try await create("PORT-002", "INS-1", limit: 10)
             let fine = try await create("PORT-001", "INS-1", limit: 10)
             try await db.owner.query("""
-                ALTER TABLE orders DROP CONSTRAINT orders_ordered_quantity_domain, DROP CONSTRAINT orders_limit_price_domain
+                ALTER TABLE orders DROP CONSTRAINT IF EXISTS orders_ordered_quantity_domain, DROP CONSTRAINT IF EXISTS orders_limit_price_domain
                 """)
             try await db.owner.query("""
                 UPDATE orders SET ordered_quantity = 1e-70, limit_price = 1e-70 WHERE order_id = \(tiny)
                 """)
-            try await db.owner.query("ALTER TABLE rules DROP CONSTRAINT rule_parameters_by_type, DROP CONSTRAINT rules_parameters_domain")
+            try await db.owner.query("ALTER TABLE rules DROP CONSTRAINT rule_parameters_by_type, DROP CONSTRAINT IF EXISTS rules_parameters_domain")
             _ = try await RuleStore(database: db.database).create(
                 NewRule(ruleType: .maxOrderQuantity, parameters: RuleParameters(maxQuantity: 5),
                         targetAccounts: ["PORT-002"], name: "Broken"), actor: compliance)
