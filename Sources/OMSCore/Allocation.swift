@@ -60,7 +60,7 @@ public enum AllocationRules {
             throw OMSError(.invalidState, "order has no fills to allocate", details: ["state": order.state.rawValue])
         }
         try NumericDomain.quantity.check(quantity, field: "quantity")
-        guard allocatedElsewhere + quantity <= order.executedQuantity else {
+        guard try CheckedDecimal.add(allocatedElsewhere, quantity, field: "quantity") <= order.executedQuantity else {
             throw OMSError(
                 .overAllocation,
                 "allocating \(quantity) with \(allocatedElsewhere) already allocated exceeds executed \(order.executedQuantity)",

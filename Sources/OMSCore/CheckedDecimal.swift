@@ -61,6 +61,17 @@ public enum CheckedDecimal {
         return try checked(result, error, "\(a) ÷ \(b)")
     }
 
+    /// a + b where a client value is added to stored ones (fills, placements,
+    /// allocations): a failure is INVALID_ARGUMENT naming `field`. Inside the
+    /// numeric domain it cannot fail; this keeps a decision total regardless.
+    static func add(_ a: Decimal, _ b: Decimal, field: String) throws(OMSError) -> Decimal {
+        do {
+            return try add(a, b)
+        } catch {
+            throw .invalidArgument(field, "cannot be added: \(error.description)")
+        }
+    }
+
     /// The sum of `values`.
     public static func sum(_ values: some Sequence<Decimal>) throws(Failure) -> Decimal {
         var total: Decimal = 0

@@ -58,7 +58,7 @@ public enum Execution {
         let target = try Lifecycle.decide(.createPlacement, order: order, role: role)
         try OrderValidation.requireIdentifier(venue, field: "venue")
         try NumericDomain.quantity.check(quantity, field: "quantity")
-        guard openPlacements + quantity <= order.unfilledQuantity else {
+        guard try CheckedDecimal.add(openPlacements, quantity, field: "quantity") <= order.unfilledQuantity else {
             throw OMSError(
                 .placementExceedsUnfilled,
                 "placement of \(quantity) with \(openPlacements) already open exceeds unfilled \(order.unfilledQuantity)",
@@ -77,7 +77,8 @@ public enum Execution {
     ) throws(OMSError) -> (order: Order, placements: [Placement]) {
         try checkFill(quantity: quantity, price: price)
         let target = try Lifecycle.decide(.recordFill, order: order, role: role)
-        guard order.executedQuantity + quantity <= order.orderedQuantity else {
+        let executed = try CheckedDecimal.add(order.executedQuantity, quantity, field: "quantity")
+        guard executed <= order.orderedQuantity else {
             throw OMSError(
                 .overfill,
                 "fill of \(quantity) exceeds unfilled quantity \(order.unfilledQuantity)",
@@ -106,7 +107,7 @@ public enum Execution {
             }
         }
         var filled = order
-        filled.executedQuantity += quantity
+        filled.executedQuantity = executed
         filled.state = resolve(target, order: filled)
         return (filled, filledPlacements)
     }

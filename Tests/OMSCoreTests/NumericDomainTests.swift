@@ -198,3 +198,29 @@ struct FailClosedTests {
         #expect(overflow.violations.first?.description?.contains("cannot be measured") == true)
     }
 }
+
+@Suite("Event payload decimals")
+struct EventPayloadDecimalTests {
+    @Test("payload decimals are stored as strings and read back from strings or from numbers stored before")
+    func storedAsStrings() throws {
+        let fill = FillRecord(execId: "EX-1", quantity: d("1.234567"), price: d("150.123456789012345678901"),
+                              executedAt: epoch)
+        let changes = OrderChanges(orderedQuantity: d("10.5"), limitPrice: .set(d("99.12345678")), stopPrice: .clear)
+        let json = EventPayload(changes: changes, fill: fill).jsonString()
+        #expect(json.contains(#""price":"150.123456789012345678901""#))
+        #expect(json.contains(#""quantity":"1.234567""#))
+        #expect(json.contains(#""limit_price":"99.12345678""#))
+        #expect(json.contains(#""ordered_quantity":"10.5""#))
+        #expect(json.contains(#""stop_price":null"#))
+        let parsed = try EventPayload.parse(json)
+        #expect(parsed.fill == fill)
+        #expect(parsed.changes == changes)
+        let old = try EventPayload.parse("""
+            {"fill":{"exec_id":"EX-1","quantity":1.234567,"price":150.12345678,"executed_at":"1970-01-01T00:00:00Z"},
+             "changes":{"limit_price":99.5}}
+            """)
+        #expect(old.fill?.price == d("150.12345678"))
+        #expect(old.changes?.limitPrice == .set(d("99.5")))
+        #expect(throws: (any Error).self) { try EventPayload.parse(#"{"changes":{"limit_price":"abc"}}"#) }
+    }
+}
