@@ -46,6 +46,34 @@ struct NumericDomainWireTests {
         }
     }
 
+    @Test("case 2: a what-if proposal whose portfolio cannot be read fails with the reason; the others are answered")
+    func whatIfContainsUnreadablePortfolio() async throws {
+        try await TestServer.with { server in
+            try await server.withClients { c in
+                _ = try await rule(c, "max_order_quantity", ["max_quantity": .string("5")])
+                try await server.db.owner.query("""
+                    ALTER TABLE rules DROP CONSTRAINT rule_parameters_by_type, DROP CONSTRAINT IF EXISTS rules_parameters_domain
+                    """)
+                try await server.db.owner.query("""
+                    UPDATE rules SET parameters = '{"max_quantity": "lots"}', target_accounts = ARRAY['PORT-002']
+                    """)
+                func proposal(_ portfolio: String) -> JSON {
+                    .object(["portfolio_id": .string(portfolio), "instrument_id": .string("INS-1"),
+                             "direction": .string("Buy"), "ordered_quantity": .string("1"), "limit_price": .string("1")])
+                }
+                let answer = try await c.compliance.call("oms.check_compliance_what_if", [
+                    "proposed_orders": .array([proposal("PORT-001"), proposal("PORT-002")])])
+                let results = try #require(answer["results"]?.arrayValue)
+                #expect(results.map { $0["passed"] } == [.bool(true), .bool(false)])
+                let violation = results.last?["violations"]?.arrayValue?.first
+                #expect(violation?["rule_id"] == .string("evaluation"))
+                #expect(violation?["description"]?.stringValue?.contains("could not be evaluated") == true)
+                let next = try await whatIf(c.pm, "1", at: "1")
+                #expect(next["results"]?.arrayValue?.count == 1)
+            }
+        }
+    }
+
     @Test("case 3: overflowing orders are refused, the largest in-domain order is measured and fails")
     func overflowFailsClosed() async throws {
         try await TestServer.with(evaluate: true) { server in
