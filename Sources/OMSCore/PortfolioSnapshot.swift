@@ -84,9 +84,11 @@ public struct ProposedOrder: Sendable, Equatable {
         try NumericDomain.price.check(limitPrice, field: "\(prefix).limit_price")
     }
 
-    /// Why the order's figures lie outside the numeric domain, or nil.
+    /// Why the order's figures cannot be measured: outside the numeric
+    /// domain, or nil. The quantity may be 0 here (post-trade measures what an
+    /// order executed, which may be nothing); the edge requires it positive.
     public var domainProblem: String? {
-        if let problem = NumericDomain.quantity.problem(orderedQuantity) {
+        if let problem = NumericDomain.position.problem(orderedQuantity) {
             return "ordered_quantity \(orderedQuantity) \(problem)"
         }
         if let limitPrice, let problem = NumericDomain.price.problem(limitPrice) {

@@ -131,6 +131,8 @@ struct FailClosedTests {
         #expect(overflow.violations.map(\.ruleId) == [RuleEngine.domainRuleId])
         // 1e-70 at 1e-70 trapped in Decimal multiplication; now it is an answer.
         #expect(!outcome(proposal(d("1e-70"), limit: d("1e-70")), limit).passed)
+        // Post-trade measures what executed, which may be nothing: 0 is measured, not refused.
+        #expect(outcome(proposal(0, limit: maxPrice), limit).violations.isEmpty)
         // No price to measure a market order: HARD fails, SOFT warns.
         let unpriced = proposal(1, instrument: "INS-3")
         #expect(!outcome(unpriced, limit).passed)
