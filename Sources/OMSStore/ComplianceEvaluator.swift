@@ -77,7 +77,7 @@ public actor ComplianceEvaluator {
             }
         } catch let error as OMSError where error.code == .invalidState || error.code == .orderNotFound {
             // Another sidecar's evaluator, or a plugin, decided it first.
-        } catch let error as OMSError where error.code == .unavailable {
+        } catch where (error as? OMSError)?.code == .unavailable || TransactionRunner.isUnavailable(error) {
             // The database is away: the sweep after resubscribing tries again.
             logger.warning("evaluating an order failed; will retry", metadata: ["order_id": "\(orderId)", "error": "\(error)"])
         } catch is CancellationError {
