@@ -99,7 +99,15 @@ public struct ComplianceSnapshotStore: Sendable {
     public func headroom(portfolioId: String, ruleId: String, instrumentId: String? = nil, actor: Principal)
         async throws -> Headroom
     {
-        let loaded = try await load(portfolioId: portfolioId, instrumentIds: instrumentId.map { [$0] } ?? [], actor: actor)
+        let loaded: Loaded
+        do {
+            loaded = try await load(portfolioId: portfolioId, instrumentIds: instrumentId.map { [$0] } ?? [], actor: actor)
+        } catch {
+            // A clear code rather than INTERNAL, as the what-if fails such a portfolio's proposals.
+            guard let unreadable = Unreadable(error) else { throw error }
+            throw OMSError(.invalidArgument, "portfolio \(portfolioId) cannot be measured: \(unreadable.reason)",
+                           details: ["field": "portfolio_id"])
+        }
         guard let rule = loaded.rules.first(where: { $0.ruleId == ruleId }) else {
             let rule = try await RuleStore(database: database).get(ruleId, actor: actor)  // NOT_FOUND if unseen
             throw rule.active
