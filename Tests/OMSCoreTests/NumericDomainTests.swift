@@ -105,6 +105,16 @@ struct NumericDomainTests {
             try CheckedDecimal.add(.greatestFiniteMagnitude, .greatestFiniteMagnitude)
         }
         #expect(throws: CheckedDecimal.Failure.self) { try CheckedDecimal.divide(1, 0) }
+        // Every combination of extreme values is a value or a Failure: no trap, no NaN.
+        let extremes = ["1e-127", "-1e-127", "1e127", "-1e127", "12345678901234567890123456789012345678e-127",
+                        "12345678901234567890123456789012345678e89", "0.000001", "99999999999999.999999", "0"].map(d)
+        for a in extremes {
+            for b in extremes {
+                let results = [try? CheckedDecimal.multiply(a, b), try? CheckedDecimal.add(a, b),
+                               try? CheckedDecimal.subtract(a, b), try? CheckedDecimal.divide(a, b)]
+                #expect(!results.contains { $0?.isNaN == true }, "\(a), \(b)")
+            }
+        }
         // 40 significant digits: rounded to Decimal's 38, never NaN.
         let largest = try CheckedDecimal.multiply(maxQuantity, maxPrice)
         #expect(largest > d("99999999999999999997999999") && largest < d("1e26"))
