@@ -69,7 +69,7 @@ public actor ComplianceEvaluator {
     /// or the verdict's write throws) fails its pending gate with a HARD
     /// violation saying why, so it does not stay pending for ever and a
     /// restarted evaluator's sweep does not meet it again.
-    func decideLogged(tenantId: String, orderId: String) async {
+    private func decideLogged(tenantId: String, orderId: String) async {
         do {
             if try await decide(tenantId: tenantId, orderId: orderId) != nil {
                 decided += 1
