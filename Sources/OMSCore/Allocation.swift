@@ -59,10 +59,8 @@ public enum AllocationRules {
         guard order.executedQuantity > 0 else {
             throw OMSError(.invalidState, "order has no fills to allocate", details: ["state": order.state.rawValue])
         }
-        guard quantity > 0 else {
-            throw OMSError(.invalidArgument, "quantity: must be greater than 0", details: ["field": "quantity"])
-        }
-        guard allocatedElsewhere + quantity <= order.executedQuantity else {
+        try NumericDomain.quantity.check(quantity, field: "quantity")
+        guard try CheckedDecimal.add(allocatedElsewhere, quantity, field: "quantity") <= order.executedQuantity else {
             throw OMSError(
                 .overAllocation,
                 "allocating \(quantity) with \(allocatedElsewhere) already allocated exceeds executed \(order.executedQuantity)",

@@ -57,8 +57,8 @@ public enum Execution {
     ) throws(OMSError) -> OrderState {
         let target = try Lifecycle.decide(.createPlacement, order: order, role: role)
         try OrderValidation.requireIdentifier(venue, field: "venue")
-        guard quantity > 0 else { throw .invalidArgument("quantity", "must be greater than 0") }
-        guard openPlacements + quantity <= order.unfilledQuantity else {
+        try NumericDomain.quantity.check(quantity, field: "quantity")
+        guard try CheckedDecimal.add(openPlacements, quantity, field: "quantity") <= order.unfilledQuantity else {
             throw OMSError(
                 .placementExceedsUnfilled,
                 "placement of \(quantity) with \(openPlacements) already open exceeds unfilled \(order.unfilledQuantity)",
@@ -75,10 +75,10 @@ public enum Execution {
         quantity: Decimal, price: Decimal, order: Order, placement: Placement?, openPlacements: [Placement] = [],
         role: Role
     ) throws(OMSError) -> (order: Order, placements: [Placement]) {
+        try checkFill(quantity: quantity, price: price)
         let target = try Lifecycle.decide(.recordFill, order: order, role: role)
-        guard quantity > 0 else { throw .invalidArgument("quantity", "must be greater than 0") }
-        guard price > 0 else { throw .invalidArgument("price", "must be greater than 0") }
-        guard order.executedQuantity + quantity <= order.orderedQuantity else {
+        let executed = try CheckedDecimal.add(order.executedQuantity, quantity, field: "quantity")
+        guard executed <= order.orderedQuantity else {
             throw OMSError(
                 .overfill,
                 "fill of \(quantity) exceeds unfilled quantity \(order.unfilledQuantity)",
@@ -107,9 +107,16 @@ public enum Execution {
             }
         }
         var filled = order
-        filled.executedQuantity += quantity
+        filled.executedQuantity = executed
         filled.state = resolve(target, order: filled)
         return (filled, filledPlacements)
+    }
+
+    /// Refuses a fill's quantity or price outside the numeric domain (0 and
+    /// negative values included) before anything is written.
+    public static func checkFill(quantity: Decimal, price: Decimal) throws(OMSError) {
+        try NumericDomain.quantity.check(quantity, field: "quantity")
+        try NumericDomain.price.check(price, field: "price")
     }
 
     /// The state a decided target lands the order in.

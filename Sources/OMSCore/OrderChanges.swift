@@ -52,6 +52,13 @@ public struct OrderChanges: Sendable, Equatable {
         return names
     }
 
+    /// Refuses decimals outside the numeric domain, naming `changes.<field>`.
+    public func checkDomain() throws(OMSError) {
+        try NumericDomain.quantity.check(orderedQuantity, field: "changes.ordered_quantity")
+        try NumericDomain.price.check(limitPrice?.value, field: "changes.limit_price")
+        try NumericDomain.price.check(stopPrice?.value, field: "changes.stop_price")
+    }
+
     /// Whether the change touches a booking field.
     public var touchesBookingFields: Bool { counterpartyId != nil || metadata != nil }
 
@@ -83,9 +90,14 @@ extension OrderChanges: Codable {
             guard c.contains(key) else { return nil }
             return try c.decodeNil(forKey: key) ? .clear : .set(c.decode(T.self, forKey: key))
         }
+        // Decimals as strings (or numbers, as stored before): see DecimalCoding.swift.
+        func decimal(_ key: CodingKeys) throws -> FieldPatch<Decimal>? {
+            let text: FieldPatch<DecimalText>? = try patch(key)
+            return text.map { $0.value.map { .set($0.value) } ?? .clear }
+        }
         orderedQuantity = try c.decodeIfPresent(Decimal.self, forKey: .orderedQuantity)
-        limitPrice = try patch(.limitPrice)
-        stopPrice = try patch(.stopPrice)
+        limitPrice = try decimal(.limitPrice)
+        stopPrice = try decimal(.stopPrice)
         timeInForce = try c.decodeIfPresent(TimeInForce.self, forKey: .timeInForce)
         expireAt = try patch(.expireAt)
         counterpartyId = try patch(.counterpartyId)
@@ -102,9 +114,12 @@ extension OrderChanges: Codable {
             case .set(let value): try c.encode(value, forKey: key)
             }
         }
+        func decimal(_ patch: FieldPatch<Decimal>?) -> FieldPatch<DecimalText>? {
+            patch.map { $0.value.map { .set(DecimalText($0)) } ?? .clear }
+        }
         try c.encodeIfPresent(orderedQuantity, forKey: .orderedQuantity)
-        try put(limitPrice, .limitPrice)
-        try put(stopPrice, .stopPrice)
+        try put(decimal(limitPrice), .limitPrice)
+        try put(decimal(stopPrice), .stopPrice)
         try c.encodeIfPresent(timeInForce, forKey: .timeInForce)
         try put(expireAt, .expireAt)
         try put(counterpartyId, .counterpartyId)

@@ -34,7 +34,7 @@ public struct EventPayload: Sendable, Equatable, Codable {
         self.complianceResultId = complianceResultId
     }
 
-    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as JSON numbers, RFC 3339 times).
+    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as strings, RFC 3339 times).
     public func jsonString() -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601WithFractions

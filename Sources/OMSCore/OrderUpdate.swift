@@ -17,6 +17,7 @@ public enum OrderUpdate {
         guard !changes.isEmpty else {
             throw .invalidArgument("changes", "names no field to change")
         }
+        try changes.checkDomain()
         guard changes.basketId == nil else {
             throw .invalidArgument("changes.basket_id", "orders join baskets through create_basket")
         }

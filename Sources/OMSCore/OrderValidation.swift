@@ -7,15 +7,9 @@ public enum OrderValidation {
         orderType: OrderType, timeInForce: TimeInForce, orderedQuantity: Decimal,
         limitPrice: Decimal?, stopPrice: Decimal?, expireAt: Date?
     ) throws(OMSError) {
-        guard orderedQuantity > 0, orderedQuantity.isFinite else {
-            throw .invalidArgument("ordered_quantity", "must be greater than 0")
-        }
-        if let limitPrice, !(limitPrice > 0) {
-            throw .invalidArgument("limit_price", "must be greater than 0")
-        }
-        if let stopPrice, !(stopPrice > 0) {
-            throw .invalidArgument("stop_price", "must be greater than 0")
-        }
+        try NumericDomain.quantity.check(orderedQuantity, field: "ordered_quantity")
+        try NumericDomain.price.check(limitPrice, field: "limit_price")
+        try NumericDomain.price.check(stopPrice, field: "stop_price")
         if orderType.requiresLimitPrice, limitPrice == nil {
             throw OMSError(
                 .invalidOrderType, "limit_price is required for \(orderType.rawValue) orders",

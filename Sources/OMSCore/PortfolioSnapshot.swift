@@ -44,13 +44,14 @@ public struct PortfolioSnapshot: Sendable, Equatable {
     ]
 
     /// Position plus working quantity, before any proposal.
-    public func projectedQuantity(_ instrumentId: String) -> Decimal {
-        (positions[instrumentId] ?? 0) + (working[instrumentId] ?? 0)
+    public func checkedProjectedQuantity(_ instrumentId: String) throws(CheckedDecimal.Failure) -> Decimal {
+        try CheckedDecimal.add(positions[instrumentId] ?? 0, working[instrumentId] ?? 0)
     }
 
-    /// Every instrument with a non-zero projected quantity, sorted.
+    /// Every instrument with a non-zero projected quantity (or one that
+    /// cannot be summed, so that measuring it reports why), sorted.
     public var projectedInstruments: [String] {
-        Set(positions.keys).union(working.keys).filter { projectedQuantity($0) != 0 }.sorted()
+        Set(positions.keys).union(working.keys).filter { (try? checkedProjectedQuantity($0)) != 0 }.sorted()
     }
 }
 
@@ -73,18 +74,27 @@ public struct ProposedOrder: Sendable, Equatable {
     }
 
     /// The quantity with the direction's sign: what the order adds to the position.
-    public var signedQuantity: Decimal { Decimal(direction.sign) * orderedQuantity }
+    public var signedQuantity: Decimal { direction.sign > 0 ? orderedQuantity : -orderedQuantity }
 
     /// Checks the fields; `field` prefixes the names in errors (`proposed_orders[0]`).
     public func validate(field prefix: String) throws(OMSError) {
         try OrderValidation.requireIdentifier(portfolioId, field: "\(prefix).portfolio_id")
         try OrderValidation.requireIdentifier(instrumentId, field: "\(prefix).instrument_id")
-        guard orderedQuantity > 0, orderedQuantity.isFinite else {
-            throw .invalidArgument("\(prefix).ordered_quantity", "must be greater than 0")
+        try NumericDomain.quantity.check(orderedQuantity, field: "\(prefix).ordered_quantity")
+        try NumericDomain.price.check(limitPrice, field: "\(prefix).limit_price")
+    }
+
+    /// Why the order's figures cannot be measured: outside the numeric
+    /// domain, or nil. The quantity may be 0 here (post-trade measures what an
+    /// order executed, which may be nothing); the edge requires it positive.
+    public var domainProblem: String? {
+        if let problem = NumericDomain.position.problem(orderedQuantity) {
+            return "ordered_quantity \(orderedQuantity) \(problem)"
         }
-        if let limitPrice, !(limitPrice > 0) {
-            throw .invalidArgument("\(prefix).limit_price", "must be greater than 0")
+        if let limitPrice, let problem = NumericDomain.price.problem(limitPrice) {
+            return "limit_price \(limitPrice) \(problem)"
         }
+        return nil
     }
 }
 

@@ -48,11 +48,20 @@ public enum Restructuring {
                     details: ["field": field, "order_id": other.orderId])
             }
         }
+        let total: Decimal
+        do {
+            total = try CheckedDecimal.sum(orders.map(\.orderedQuantity))
+        } catch {
+            throw .invalidArgument("order_ids", "the merged quantity cannot be computed: \(error.description)")
+        }
+        if let problem = NumericDomain.quantity.problem(total) {
+            throw .invalidArgument("order_ids", "the merged quantity \(total) \(problem)")
+        }
         let baskets = Set(orders.map { $0.basketId ?? "" })
         return NewOrder(
             portfolioId: first.portfolioId, instrumentId: first.instrumentId, direction: first.direction,
             orderType: first.orderType, timeInForce: first.timeInForce,
-            orderedQuantity: orders.reduce(Decimal(0)) { $0 + $1.orderedQuantity }, limitPrice: first.limitPrice,
+            orderedQuantity: total, limitPrice: first.limitPrice,
             stopPrice: first.stopPrice, expireAt: first.expireAt,
             basketId: baskets.count == 1 ? first.basketId : nil)
     }
@@ -61,11 +70,15 @@ public enum Restructuring {
     public static func decideSplit(_ order: Order, quantities: [Decimal], role: Role) throws(OMSError) -> [NewOrder] {
         try requirePM(role, "split orders")
         try requireEligible(order, "split")
-        guard quantities.count >= 2, quantities.allSatisfy({ $0 > 0 }) else {
+        guard quantities.count >= 2 else {
             throw OMSError(.invalidArgument, "quantities: two or more quantities, each greater than 0",
                            details: ["field": "quantities"])
         }
-        let total = quantities.reduce(Decimal(0), +)
+        for (index, quantity) in quantities.enumerated() {
+            try NumericDomain.quantity.check(quantity, field: "quantities[\(index)]")
+        }
+        // In the domain each is below 10^14, so the sum cannot fail.
+        let total = (try? CheckedDecimal.sum(quantities)) ?? .nan
         guard total == order.orderedQuantity else {
             throw OMSError(.invalidArgument, "quantities sum to \(total), the order is for \(order.orderedQuantity)",
                            details: ["field": "quantities"])

@@ -27,15 +27,17 @@ public struct Headroom: Sendable, Equatable {
         self.measured = measured
     }
 
-    public var headroom: Decimal { limitValue - currentValue }
+    /// limit − current. The engine only returns a Headroom whose difference
+    /// it checked (`RuleEngine.measure`), so this cannot fail for one of those.
+    public var headroom: Decimal { (try? CheckedDecimal.subtract(limitValue, currentValue)) ?? 0 }
 
     /// headroom / limit, to 10 decimal places; nil when the limit is zero.
     public var headroomPct: Decimal? {
-        guard limitValue != 0 else { return nil }
-        var exact = headroom / limitValue
-        var rounded = Decimal()
-        NSDecimalRound(&rounded, &exact, 10, .plain)
-        return rounded
+        guard limitValue != 0,
+              let headroom = try? CheckedDecimal.subtract(limitValue, currentValue),
+              let exact = try? CheckedDecimal.divide(headroom, limitValue)
+        else { return nil }
+        return CheckedDecimal.rounded(exact, places: 10)
     }
 }
 
@@ -54,8 +56,13 @@ extension RuleEngine {
             throw .invalidArgument("instrument_id", "rule \(rule.ruleId) applies only to \(only)")
         }
         let measured: Headroom?
-        do throws(MissingData) {
+        do throws(Unmeasurable) {
             measured = try measure(rule.definition, Market(snapshot: snapshot), instrumentId: instrumentId)
+            if let measured {
+                _ = try Unmeasurable.arithmetic("the headroom") { () throws(CheckedDecimal.Failure) in
+                    try CheckedDecimal.subtract(measured.limitValue, measured.currentValue)
+                }
+            }
         } catch {
             throw error.omsError
         }
@@ -68,11 +75,14 @@ extension RuleEngine {
     /// The rule's headroom, or nil for rules without a numeric limit.
     static func measure(
         _ definition: RuleDefinition, _ market: Market, instrumentId: String?
-    ) throws(MissingData) -> Headroom? {
+    ) throws(Unmeasurable) -> Headroom? {
         let snapshot = market.snapshot
         switch definition {
         case .concentrationLimit(let maxPct, let scope):
-            let limit = maxPct * (try market.nav())
+            let nav = try market.nav()
+            let limit = try Unmeasurable.arithmetic("the limit (max_pct × NAV)") { () throws(CheckedDecimal.Failure) in
+                try CheckedDecimal.multiply(maxPct, nav)
+            }
             if let instrumentId {
                 let group = try market.group(of: instrumentId, scope: scope)
                 return Headroom(currentValue: try market.value(of: group, with: nil), limitValue: limit, unit: .value,
@@ -91,12 +101,13 @@ extension RuleEngine {
             return Headroom(currentValue: 0, limitValue: maximum, unit: .value)
         case .maxPositionQuantity(let maximum, let only):
             if let target = only ?? instrumentId {
-                return Headroom(currentValue: snapshot.projectedQuantity(target), limitValue: maximum, unit: .quantity,
-                                measured: target)
+                return Headroom(currentValue: try market.projected(target, with: nil), limitValue: maximum,
+                                unit: .quantity, measured: target)
             }
             var largest: (value: Decimal, key: String)?
-            for id in snapshot.projectedInstruments where snapshot.projectedQuantity(id) > (largest?.value ?? 0) {
-                largest = (snapshot.projectedQuantity(id), id)
+            for id in snapshot.projectedInstruments {
+                let quantity = try market.projected(id, with: nil)
+                if quantity > (largest?.value ?? 0) { largest = (quantity, id) }
             }
             return Headroom(currentValue: largest?.value ?? 0, limitValue: maximum, unit: .quantity, measured: largest?.key)
         case .restrictedList, .noShortSales:
@@ -107,7 +118,7 @@ extension RuleEngine {
     /// The groups of every instrument with a projected quantity. For issuer and
     /// sector scope, instruments without that attribute belong to no group
     /// (evaluating an order in one reports it instead).
-    static func heldGroups(_ market: Market, _ scope: ConcentrationScope) throws(MissingData) -> [InstrumentGroup] {
+    static func heldGroups(_ market: Market, _ scope: ConcentrationScope) throws(Unmeasurable) -> [InstrumentGroup] {
         var seen: Set<String> = []
         var groups: [InstrumentGroup] = []
         for id in market.snapshot.projectedInstruments {

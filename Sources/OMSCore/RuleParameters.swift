@@ -121,8 +121,8 @@ public enum RuleDefinition: Sendable, Equatable {
         switch type {
         case .concentrationLimit:
             let maxPct = try Self.required(parameters.maxPct, "max_pct")
-            guard maxPct > 0, maxPct <= 1 else {
-                throw .invalidArgument("parameters.max_pct", "must be greater than 0 and at most 1 (0.05 is 5%)")
+            if let problem = NumericDomain.fraction.problem(maxPct) {
+                throw .invalidArgument("parameters.max_pct", "\(problem) (greater than 0 and at most 1: 0.05 is 5%)")
             }
             let scope = try parameters.scope.map { text throws(OMSError) in
                 guard let scope = ConcentrationScope(rawValue: text) else {
@@ -132,9 +132,9 @@ public enum RuleDefinition: Sendable, Equatable {
             }
             self = .concentrationLimit(maxPct: maxPct, scope: scope ?? .singleName)
         case .maxOrderQuantity:
-            self = .maxOrderQuantity(maxQuantity: try Self.positive(parameters.maxQuantity, "max_quantity"))
+            self = .maxOrderQuantity(maxQuantity: try Self.positive(parameters.maxQuantity, "max_quantity", .quantity))
         case .maxOrderNotional:
-            self = .maxOrderNotional(maxNotional: try Self.positive(parameters.maxNotional, "max_notional"))
+            self = .maxOrderNotional(maxNotional: try Self.positive(parameters.maxNotional, "max_notional", .moneyLimit))
         case .restrictedList:
             let ids = try Self.required(parameters.instrumentIds, "instrument_ids")
             guard !ids.isEmpty else {
@@ -159,7 +159,7 @@ public enum RuleDefinition: Sendable, Equatable {
             if let id = parameters.instrumentId {
                 try OrderValidation.requireIdentifier(id, field: "parameters.instrument_id")
             }
-            self = .maxPositionQuantity(maxQuantity: try Self.positive(parameters.maxQuantity, "max_quantity"),
+            self = .maxPositionQuantity(maxQuantity: try Self.positive(parameters.maxQuantity, "max_quantity", .quantity),
                                         instrumentId: parameters.instrumentId)
         }
     }
@@ -195,9 +195,9 @@ public enum RuleDefinition: Sendable, Equatable {
         return value
     }
 
-    private static func positive(_ value: Decimal?, _ name: String) throws(OMSError) -> Decimal {
+    private static func positive(_ value: Decimal?, _ name: String, _ domain: NumericDomain) throws(OMSError) -> Decimal {
         let value = try required(value, name)
-        guard value > 0, value.isFinite else { throw .invalidArgument("parameters.\(name)", "must be greater than 0") }
+        try domain.check(value, field: "parameters.\(name)")
         return value
     }
 

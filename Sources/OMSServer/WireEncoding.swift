@@ -39,9 +39,11 @@ enum Wire {
         ])
     }
 
-    /// An order event; `storedPayload` is its payload as stored, sent as it is.
+    /// An order event; `storedPayload` is its payload as stored, sent with its
+    /// decimals as strings like everywhere else on the wire.
     static func event(_ event: OrderEvent, storedPayload: String? = nil) -> JSON {
-        let payload = (try? JSONParser.parse(storedPayload ?? event.payload.jsonString())) ?? .object([:])
+        let parsed = (try? JSONParser.parse(storedPayload ?? event.payload.jsonString())) ?? .object([:])
+        let payload = decimalsAsStrings(parsed)
         return .object([
             "event_id": .int(Int(event.eventId)),
             "order_id": .string(event.orderId),
@@ -55,6 +57,37 @@ enum Wire {
             "occurred_at": .date(event.occurredAt),
             "recorded_at": .date(event.recordedAt),
         ])
+    }
+
+    /// The payload members that hold decimals. Payloads are stored with them
+    /// as JSON numbers (EventPayload is JSONEncoder-encoded); the number's text
+    /// is sent as a string, digit for digit.
+    static let payloadDecimalKeys: Set<String> = [
+        "ordered_quantity", "limit_price", "stop_price", "executed_quantity", "filled_quantity", "quantity", "price",
+    ]
+
+    /// `json` with every number under a decimal key turned into a string,
+    /// except inside `metadata`, which is the client's own JSON.
+    static func decimalsAsStrings(_ json: JSON) -> JSON {
+        switch json {
+        case .array(let elements):
+            return .array(elements.map(decimalsAsStrings))
+        case .object(let members):
+            var converted: [String: JSON] = [:]
+            for (key, value) in members {
+                switch value {
+                case .number(let text) where payloadDecimalKeys.contains(key):
+                    converted[key] = .string(text)
+                case _ where key == "metadata":
+                    converted[key] = value
+                default:
+                    converted[key] = decimalsAsStrings(value)
+                }
+            }
+            return .object(converted)
+        default:
+            return json
+        }
     }
 
     static func placement(_ placement: Placement) -> JSON {

@@ -24,7 +24,8 @@ public struct AllocationStore: Sendable {
     public func create(
         orderId: String, accountId: String, portfolioId: String, quantity: Decimal, actor: Principal
     ) async throws -> Allocation {
-        try await database.runner.transaction(actor.scope) { connection in
+        try NumericDomain.quantity.check(quantity, field: "quantity")
+        return try await database.runner.transaction(actor.scope) { connection in
             let rows = try await connection.rows(prepared: AllocationLockSite.self, """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
@@ -70,6 +71,7 @@ public struct AllocationStore: Sendable {
             throw OMSError(.invalidArgument, "changes names no field to change (quantity, account_id)",
                            details: ["field": "changes"])
         }
+        try NumericDomain.quantity.check(quantity, field: "changes.quantity")
         return try await database.runner.transaction(actor.scope) { connection in
             let rows = try await connection.rows("""
                 SELECT \(unescaped: OrderRow.columns), \(unescaped: Self.columns),

@@ -64,6 +64,11 @@ public actor ComplianceEvaluator {
         }
     }
 
+    /// Decides one order; never throws and never stops the evaluator. An
+    /// order that cannot be evaluated (its snapshot cannot be read, the engine
+    /// or the verdict's write throws) fails its pending gate with a HARD
+    /// violation saying why, so it does not stay pending for ever and a
+    /// restarted evaluator's sweep does not meet it again.
     private func decideLogged(tenantId: String, orderId: String) async {
         do {
             if try await decide(tenantId: tenantId, orderId: orderId) != nil {
@@ -72,8 +77,41 @@ public actor ComplianceEvaluator {
             }
         } catch let error as OMSError where error.code == .invalidState || error.code == .orderNotFound {
             // Another sidecar's evaluator, or a plugin, decided it first.
+        } catch where (error as? OMSError)?.code == .unavailable || TransactionRunner.isUnavailable(error) {
+            // The database is away: the sweep after resubscribing tries again.
+            logger.warning("evaluating an order failed; will retry", metadata: ["order_id": "\(orderId)", "error": "\(error)"])
+        } catch is CancellationError {
         } catch {
-            logger.error("evaluating an order failed", metadata: ["order_id": "\(orderId)", "error": "\(error)"])
+            logger.error("evaluating an order failed; failing it closed",
+                         metadata: ["order_id": "\(orderId)", "error": "\(error)"])
+            await failUnevaluable(tenantId: tenantId, orderId: orderId, because: error)
+        }
+    }
+
+    /// The rule id of the violation an order that cannot be evaluated gets.
+    public static let unevaluableRuleId = "evaluation"
+
+    /// Fails a pending order that could not be evaluated, with the reason.
+    private func failUnevaluable(tenantId: String, orderId: String, because error: any Error) async {
+        let actor = Principal(tenantId: tenantId, principalId: Self.principalId, role: .compliance)
+        let orders = OrderStore(database: database)
+        let reason = (error as? OMSError)?.message ?? String(describing: error)
+        let violation = Violation(
+            ruleId: Self.unevaluableRuleId, ruleName: "compliance evaluation", severity: .hard,
+            description: "the order could not be evaluated: \(reason.prefix(500))")
+        do {
+            guard let order = try await orders.order(orderId, actor: actor), Self.pending.contains(order.state) else {
+                return
+            }
+            let command: OrderCommand = order.state == .pendingPreTradeCompliance
+                ? .failPreTradeCompliance : .failPostTradeCompliance
+            _ = try await orders.transition(command, orderId: orderId, actor: actor,
+                                            details: .init(violations: [violation]))
+            decided += 1
+            hub.committed()
+        } catch {
+            logger.error("failing an order that could not be evaluated failed",
+                         metadata: ["order_id": "\(orderId)", "error": "\(error)"])
         }
     }
 

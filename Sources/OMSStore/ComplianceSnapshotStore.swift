@@ -48,16 +48,50 @@ public struct ComplianceSnapshotStore: Sendable {
         }
         let portfolios = Dictionary(grouping: proposals, by: \.portfolioId).mapValues { Set($0.map(\.instrumentId)).sorted() }
         let loaded = try await database.runner.transaction(actor.scope, readOnly: true) { connection in
-            var loaded: [String: Loaded] = [:]
+            var loaded: [String: Result<Loaded, Unreadable>] = [:]
             for (portfolioId, instruments) in portfolios.sorted(by: { $0.key < $1.key }) {
-                loaded[portfolioId] = try await load(portfolioId: portfolioId, instrumentIds: instruments, actor: actor,
-                                                     on: connection)
+                do {
+                    loaded[portfolioId] = .success(try await load(
+                        portfolioId: portfolioId, instrumentIds: instruments, actor: actor, on: connection))
+                } catch {
+                    // Contained: the portfolio's proposals fail, the others are answered.
+                    guard let unreadable = Unreadable(error) else { throw error }
+                    loaded[portfolioId] = .failure(unreadable)
+                }
             }
             return loaded
         }
         return try proposals.map { proposal throws(OMSError) in
-            let portfolio = try loaded[proposal.portfolioId].orThrow("portfolio \(proposal.portfolioId) was not loaded")
-            return RuleEngine.evaluate(proposal, snapshot: portfolio.snapshot, rules: portfolio.rules)
+            switch try loaded[proposal.portfolioId].orThrow("portfolio \(proposal.portfolioId) was not loaded") {
+            case .success(let portfolio):
+                return RuleEngine.evaluate(proposal, snapshot: portfolio.snapshot, rules: portfolio.rules)
+            case .failure(let unreadable):
+                return ComplianceOutcome(violations: [Violation(
+                    ruleId: ComplianceEvaluator.unevaluableRuleId, ruleName: "compliance evaluation", severity: .hard,
+                    description: "the order could not be evaluated: \(unreadable.reason)")])
+            }
+        }
+    }
+
+    /// Why a portfolio's snapshot or rules could not be read, when that is
+    /// the stored data's fault (a row the engine cannot decode) rather than the
+    /// request's (an unknown portfolio or instrument, no entitlement) or the
+    /// database's (a PostgreSQL error, which the transaction runner retries or
+    /// reports).
+    struct Unreadable: Error {
+        var reason: String
+
+        init?(_ error: any Error) {
+            switch error {
+            case is PSQLError, is CancellationError:
+                return nil
+            case let error as OMSError:
+                guard ![.invalidPortfolio, .invalidInstrument, .permissionDenied, .unavailable, .conflict]
+                    .contains(error.code) else { return nil }
+                reason = error.message
+            default:
+                reason = String(String(describing: error).prefix(500))
+            }
         }
     }
 
@@ -65,7 +99,15 @@ public struct ComplianceSnapshotStore: Sendable {
     public func headroom(portfolioId: String, ruleId: String, instrumentId: String? = nil, actor: Principal)
         async throws -> Headroom
     {
-        let loaded = try await load(portfolioId: portfolioId, instrumentIds: instrumentId.map { [$0] } ?? [], actor: actor)
+        let loaded: Loaded
+        do {
+            loaded = try await load(portfolioId: portfolioId, instrumentIds: instrumentId.map { [$0] } ?? [], actor: actor)
+        } catch {
+            // A clear code rather than INTERNAL, as the what-if fails such a portfolio's proposals.
+            guard let unreadable = Unreadable(error) else { throw error }
+            throw OMSError(.invalidArgument, "portfolio \(portfolioId) cannot be measured: \(unreadable.reason)",
+                           details: ["field": "portfolio_id"])
+        }
         guard let rule = loaded.rules.first(where: { $0.ruleId == ruleId }) else {
             let rule = try await RuleStore(database: database).get(ruleId, actor: actor)  // NOT_FOUND if unseen
             throw rule.active

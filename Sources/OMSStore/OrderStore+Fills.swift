@@ -20,6 +20,7 @@ extension OrderStore {
         executedAt: Date? = nil, actor: Principal
     ) async throws -> Order {
         try OrderValidation.requireIdentifier(execId, field: "exec_id")
+        try Execution.checkFill(quantity: quantity, price: price)
         let now = Timestamp.microseconds(Date())
         let fill = FillRecord(execId: execId, quantity: quantity, price: price, placementId: placementId,
                               executedAt: Timestamp.microseconds(executedAt ?? now))

@@ -80,6 +80,7 @@ public struct ReferenceStore: Sendable {
     public func createPortfolio(_ portfolio: Portfolio, actor: Principal) async throws -> Portfolio {
         try Self.require(actor, [.admin], "create portfolios")
         try OrderValidation.requireIdentifier(portfolio.portfolioId, field: "portfolio_id")
+        try NumericDomain.money.check(portfolio.cash, field: "cash")
         do {
             _ = try await database.rows(actor.scope, try """
                 INSERT INTO portfolios (tenant_id, portfolio_id, name, base_currency, cash)
@@ -136,7 +137,7 @@ public struct ReferenceStore: Sendable {
     /// Records an instrument's last price.
     public func setPrice(instrumentId: String, price: Decimal, asOf: Date?, actor: Principal) async throws -> Price {
         try Self.require(actor, [.admin, .system], "set prices")
-        guard price > 0 else { throw OMSError(.invalidArgument, "price must be greater than 0", details: ["field": "price"]) }
+        try NumericDomain.price.check(price, field: "price")
         let asOf = Timestamp.microseconds(asOf ?? Date())
         let monitor = BreachMonitor(database: database)
         do {
@@ -165,6 +166,7 @@ public struct ReferenceStore: Sendable {
         guard actor.isEntitled(to: position.portfolioId) else {
             throw OMSError(.permissionDenied, "not entitled to portfolio \(position.portfolioId)")
         }
+        try NumericDomain.position.check(position.quantity, field: "quantity")
         let monitor = BreachMonitor(database: database)
         do {
             try await database.runner.transaction(actor.scope) { connection in

@@ -15,6 +15,7 @@ public enum BundledMigrations {
         m0008,
         m0009,
         m0010,
+        m0011,
         m0012,
     ]
 }
