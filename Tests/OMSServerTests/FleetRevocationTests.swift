@@ -29,12 +29,7 @@ struct FleetRevocationTests {
     func revocationReachesEverySidecar() async throws {
         try await Fleet.with(sidecars: 2) { fleet in
             let (first, second) = (fleet.sidecars[0], fleet.sidecars[1])
-            let adminKey = try await fleet.withPool { database in
-                try await database.client.query(
-                    "INSERT INTO principals (tenant_id, principal_id, role) VALUES ('t1', 'admin', 'Admin')",
-                    logger: Fleet.logger)
-                return try await KeyStore(database: database).issue(principalId: "admin", tenantId: "t1").apiKey
-            }
+            let adminKey = fleet.keys["admin"]!  // the fleet seeds an Admin principal and key
             let admin = try await OMSClient.connect(
                 OMSClientConfiguration(host: "127.0.0.1", port: first.port, apiKey: adminKey))
             let pm = try await fleet.client("pm", on: second), trader = try await fleet.client("trader", on: second)
