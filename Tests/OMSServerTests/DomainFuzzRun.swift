@@ -84,6 +84,8 @@ struct FuzzRun {
     }
 
     mutating func guided() -> (String, String?, JSON) {
+        // Compliance: rules of every type with edge limits, what-ifs and headroom against them.
+        if generator.chance(0.12) { return complianceStep() }
         guard let (orderId, state) = states.isEmpty || generator.chance(0.1) ? nil : generator.pick(Array(states)) else {
             return ("oms.create_order", "pm", .object([
                 "portfolio_id": .string("PORT-001"), "instrument_id": .string(generator.pick(["INS-1", "INS-2"])),
@@ -117,11 +119,39 @@ struct FuzzRun {
                                                                  "portfolio_id": .string("PORT-001"), "quantity": generator.decimal()]))
             }
             return ("oms.confirm_order", "ops", .object(["order_id": id]))
+        case "POST_TRADE_COMPLIANCE_FAILED":
+            return ("oms.override_post_trade_compliance", "compliance",
+                    .object(["order_id": id, "reason": .string("fuzz"), "approver_id": .string("compliance")]))
         case "CONFIRMED": return ("oms.settle_order", "ops", .object(["order_id": id]))
         case "SETTLED": return ("oms.reconcile_order", "ops", .object(["order_id": id]))
         default:
             states[orderId] = nil  // terminal
             return ("oms.get_order_history", "pm", .object(["order_id": id]))
+        }
+    }
+
+    mutating func complianceStep() -> (String, String?, JSON) {
+        switch Int.random(in: 0..<3, using: &generator.random) {
+        case 0:
+            let (type, parameters): (String, [String: JSON]) = generator.pick([
+                ("concentration_limit", ["max_pct": generator.pick([.string("0.05"), .string("1"), .string("0.00000001")]),
+                                         "scope": .string(generator.pick(["single_name", "issuer", "sector"]))]),
+                ("max_order_quantity", ["max_quantity": generator.decimal()]),
+                ("max_order_notional", ["max_notional": generator.pick([.string("1000000"), .string("99999999999999999999.99999999"), generator.decimal()])]),
+                ("restricted_list", ["instrument_ids": .array([.string("INS-2")])]),
+                ("no_short_sales", [:]),
+                ("max_position_quantity", ["max_quantity": generator.decimal()]),
+            ])
+            return ("oms.create_rule", "compliance", .object([
+                "rule_type": .string(type), "parameters": .object(parameters), "target_accounts": .array([.string("PORT-001")]),
+                "severity": .string(generator.pick(["HARD", "SOFT"]))]))
+        case 1:
+            return ("oms.check_compliance_what_if", generator.pick(DomainFuzzTests.roles),
+                    .object(["proposed_orders": .array((0..<Int.random(in: 1...3, using: &generator.random)).map { _ in generator.proposal() })]))
+        default:
+            var params: [String: JSON] = ["portfolio_id": .string("PORT-001"), "rule_id": generator.identifier(for: "rule_id")]
+            if generator.chance(0.5) { params["instrument_id"] = generator.identifier(for: "instrument_id") }
+            return ("oms.query_compliance_headroom", generator.pick(DomainFuzzTests.roles), .object(params))
         }
     }
 
@@ -173,6 +203,10 @@ struct FuzzRun {
             successes[method, default: 0] += 1
             generator.harvest(result)
             remember(states: result)
+            // A placement's answer does not carry its order; the first one routes it.
+            if method == "ems.create_placement", let id = params["order_id"]?.stringValue, states[id] == "SENT_TO_TRADER" {
+                states[id] = "ROUTED"
+            }
         }
         guard spec?.mutating ?? false else { return }
         let now = try await writeCount()
@@ -186,7 +220,12 @@ struct FuzzRun {
     mutating func remember(states json: JSON) {
         switch json {
         case .object(let members):
-            if let id = members["order_id"]?.stringValue, let state = members["state"]?.stringValue { states[id] = state }
+            // Placements carry an order_id and a state of their own: only order states count.
+            if let id = members["order_id"]?.stringValue,
+               let state = members["state"]?.stringValue.flatMap(OrderState.init(rawValue:)) {
+                // Terminal orders absorb every command: the guided steps leave them to the random ones.
+                states[id] = state.isTerminal ? nil : state.rawValue
+            }
             for member in members.values { remember(states: member) }
         case .array(let items): for item in items { remember(states: item) }
         default: break
