@@ -125,10 +125,7 @@ struct NumericDomainWireTests {
     func badFills() async throws {
         try await TestServer.with { server in
             try await server.withClients { c in
-                let id = try await c.pm.createOrder()
-                _ = try await c.pm.step("oms.request_pre_trade_compliance", id)
-                _ = try await c.compliance.step("oms.pass_pre_trade_compliance", id)
-                _ = try await c.pm.step("oms.send_to_trader", id)
+                let id = try await c.orderWithTrader()
                 _ = try await c.trader.call("ems.create_placement", [
                     "order_id": .string(id), "venue": .string("XNYS"), "quantity": .string("1000")])
                 for (index, (quantity, price, expected)) in [
@@ -155,11 +152,8 @@ struct NumericDomainWireTests {
             try await server.withClients { c in
                 let inbox = Inbox(c.ops)
                 _ = try await c.ops.call("oms.subscribe_orders")
-                let id = try await c.pm.createOrder(["ordered_quantity": .string("1000.123456"),
-                                                     "limit_price": .string("150.12345678")])
-                _ = try await c.pm.step("oms.request_pre_trade_compliance", id)
-                _ = try await c.compliance.step("oms.pass_pre_trade_compliance", id)
-                _ = try await c.pm.step("oms.send_to_trader", id)
+                let id = try await c.orderWithTrader(["ordered_quantity": .string("1000.123456"),
+                                                      "limit_price": .string("150.12345678")])
                 _ = try await c.trader.call("ems.create_placement", [
                     "order_id": .string(id), "venue": .string("XNYS"), "quantity": .string("10")])
                 _ = try await c.trader.call("ems.record_fill", [

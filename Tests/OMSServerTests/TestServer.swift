@@ -102,6 +102,16 @@ final class ManualClock: Sendable {
 struct Clients {
     let pm, trader, ops, compliance, system, admin: OMSClient
 
+    /// A new order (`limitOrderParams` with `overrides`) taken through pre-trade
+    /// compliance to the trader, as its roles would: SENT_TO_TRADER.
+    func orderWithTrader(_ overrides: [String: JSON] = [:]) async throws -> String {
+        let id = try await pm.createOrder(overrides)
+        _ = try await pm.step("oms.request_pre_trade_compliance", id)
+        _ = try await compliance.step("oms.pass_pre_trade_compliance", id)
+        _ = try await pm.step("oms.send_to_trader", id)
+        return id
+    }
+
     func close() async {
         for client in [pm, trader, ops, compliance, system, admin] { await client.close() }
     }
