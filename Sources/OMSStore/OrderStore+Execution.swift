@@ -16,8 +16,8 @@ extension OrderStore {
             venue: try r["venue"].decode(String.self),
             brokerId: try r["broker_id"].decode(String?.self),
             strategy: try r["strategy"].decode(String?.self),
-            quantity: try r["quantity"].decode(Decimal.self),
-            filledQuantity: try r["filled_quantity"].decode(Decimal.self),
+            quantity: try r["quantity"].decode(ExactDecimal.self),
+            filledQuantity: try r["filled_quantity"].decode(ExactDecimal.self),
             state: PlacementState(rawValue: try r["state"].decode(String.self)) ?? .open,
             createdAt: try r["created_at"].decode(Date.self))
     }
@@ -25,7 +25,7 @@ extension OrderStore {
     /// Sends part of an order to a venue. The first placement moves the order to
     /// ROUTED; open placements never exceed the unfilled quantity.
     public func createPlacement(
-        orderId: String, venue: String, quantity: Decimal, brokerId: String? = nil, strategy: String? = nil,
+        orderId: String, venue: String, quantity: ExactDecimal, brokerId: String? = nil, strategy: String? = nil,
         actor: Principal
     ) async throws -> Placement {
         try await database.runner.transaction(actor.scope) { connection in

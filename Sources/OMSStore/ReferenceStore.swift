@@ -135,7 +135,7 @@ public struct ReferenceStore: Sendable {
     }
 
     /// Records an instrument's last price.
-    public func setPrice(instrumentId: String, price: Decimal, asOf: Date?, actor: Principal) async throws -> Price {
+    public func setPrice(instrumentId: String, price: ExactDecimal, asOf: Date?, actor: Principal) async throws -> Price {
         try Self.require(actor, [.admin, .system], "set prices")
         try NumericDomain.price.check(price, field: "price")
         let asOf = Timestamp.microseconds(asOf ?? Date())
