@@ -90,9 +90,13 @@ extension ExactDecimal: ExpressibleByIntegerLiteral {
     }
 }
 
+// Event payloads (order_events.payload: Order, Placement, Allocation,
+// FillRecord, OrderChanges) hold decimals as JSON strings, like everywhere on
+// the wire: a JSON reader may parse a number into a binary float
+// (150.123456789012345678901 loses digits), and a string keeps the scale.
 extension ExactDecimal: Codable {
     /// Read from a string (as written, scale kept) or, for payloads stored
-    /// before scales were kept, from a JSON number (shortest form).
+    /// before decimals were strings, from a JSON number (shortest form).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if let text = try? container.decode(String.self) {
