@@ -50,7 +50,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Decimal places of a plain decimal literal with the exponent applied
     /// (at most about 10^6), or nil when `text` is not one.
-    public static func writtenScale(_ text: String) -> Int? {
+    static func writtenScale(_ text: String) -> Int? {
         var rest = Substring(text)
         if rest.first == "-" || rest.first == "+" { rest = rest.dropFirst() }
         let mantissa = rest.prefix { $0 != "e" && $0 != "E" }
@@ -65,7 +65,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             if digits.first == "-" || digits.first == "+" { digits = digits.dropFirst() }
             guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigit) else { return nil }
             // Clamped: beyond this the scale is out of range either way.
-            let magnitude = digits.count > 7 ? 1_000_000 : Int(digits) ?? 0
+            let magnitude = digits.count > 7 ? 1_000_000 : min(Int(digits) ?? 0, 1_000_000)
             exponent = negative ? -magnitude : magnitude
         }
         return max(0, fraction.count - exponent)

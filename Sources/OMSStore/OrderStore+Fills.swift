@@ -124,7 +124,7 @@ extension OrderStore {
         actor: Principal, on connection: PostgresConnection
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        _ = try await connection.rows(prepared: FillWriteSite.self, try """
+        _ = try await connection.rows(prepared: FillWriteSite.self, """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)
