@@ -6,7 +6,7 @@ public struct Allocation: Sendable, Equatable, Codable {
     public var orderId: String
     public var accountId: String
     public var portfolioId: String
-    public var quantity: Decimal
+    public var quantity: ExactDecimal
     public var createdBy: String
     public var version: Int
     public var createdAt: Date
@@ -18,7 +18,7 @@ public struct Allocation: Sendable, Equatable, Codable {
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
-    public init(allocationId: String, orderId: String, accountId: String, portfolioId: String, quantity: Decimal,
+    public init(allocationId: String, orderId: String, accountId: String, portfolioId: String, quantity: ExactDecimal,
                 createdBy: String, version: Int = 1, createdAt: Date, updatedAt: Date) {
         self.allocationId = allocationId
         self.orderId = orderId
@@ -47,7 +47,7 @@ public enum AllocationRules {
     /// Checks a new or changed allocation of `quantity` given what the order's
     /// other allocations already hold.
     public static func decide(
-        quantity: Decimal, order: Order, allocatedElsewhere: Decimal, role: Role
+        quantity: ExactDecimal, order: Order, allocatedElsewhere: Decimal, role: Role
     ) throws(OMSError) {
         if order.state.isTerminal || !openStates.contains(order.state) {
             throw OMSError(.invalidState, "allocations are open from the first fill until CONFIRMED; order is \(order.state.rawValue)",
@@ -60,7 +60,7 @@ public enum AllocationRules {
             throw OMSError(.invalidState, "order has no fills to allocate", details: ["state": order.state.rawValue])
         }
         try NumericDomain.quantity.check(quantity, field: "quantity")
-        guard try CheckedDecimal.add(allocatedElsewhere, quantity, field: "quantity") <= order.executedQuantity else {
+        guard try CheckedDecimal.add(allocatedElsewhere, quantity.value, field: "quantity") <= order.executedQuantity.value else {
             throw OMSError(
                 .overAllocation,
                 "allocating \(quantity) with \(allocatedElsewhere) already allocated exceeds executed \(order.executedQuantity)",
@@ -70,7 +70,7 @@ public enum AllocationRules {
 
     /// CONFIRMED requires the allocations to equal the executed quantity.
     public static func checkConfirm(order: Order, allocated: Decimal) throws(OMSError) {
-        guard allocated == order.executedQuantity else {
+        guard allocated == order.executedQuantity.value else {
             throw OMSError(
                 .allocationIncomplete,
                 "allocations total \(allocated) of executed \(order.executedQuantity); allocate the rest before confirming",

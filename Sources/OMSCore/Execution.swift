@@ -19,13 +19,14 @@ public struct Placement: Sendable, Equatable, Codable {
     public var venue: String
     public var brokerId: String?
     public var strategy: String?
-    public var quantity: Decimal
-    public var filledQuantity: Decimal
+    public var quantity: ExactDecimal
+    /// The sum of the fills against it, with the largest scale among them.
+    public var filledQuantity: ExactDecimal
     public var state: PlacementState
     public var createdAt: Date
 
     public init(placementId: String, orderId: String, venue: String, brokerId: String? = nil,
-                strategy: String? = nil, quantity: Decimal, filledQuantity: Decimal = 0,
+                strategy: String? = nil, quantity: ExactDecimal, filledQuantity: ExactDecimal = 0,
                 state: PlacementState = .open, createdAt: Date) {
         self.placementId = placementId
         self.orderId = orderId
@@ -39,11 +40,12 @@ public struct Placement: Sendable, Equatable, Codable {
     }
 
     /// Quantity still working at the venue.
-    public var openQuantity: Decimal { state == .open ? quantity - filledQuantity : 0 }
+    public var openQuantity: Decimal { state == .open ? quantity.value - filledQuantity.value : 0 }
 
     /// Records an execution against the placement; it is FILLED once nothing is open.
-    public mutating func fill(_ executed: Decimal) {
-        filledQuantity += executed
+    public mutating func fill(_ executed: ExactDecimal) {
+        // Both lie in the quantity domain, so the sum is exact.
+        filledQuantity = ExactDecimal(filledQuantity.value + executed.value, scaleOf: filledQuantity, executed)
         if filledQuantity >= quantity { state = .filled }
     }
 }
@@ -53,12 +55,12 @@ public enum Execution {
     /// Decides a new placement: the order's state moves per the lifecycle table, and
     /// the open placements never exceed the unfilled quantity.
     public static func decidePlacement(
-        quantity: Decimal, venue: String, order: Order, openPlacements: Decimal, role: Role
+        quantity: ExactDecimal, venue: String, order: Order, openPlacements: Decimal, role: Role
     ) throws(OMSError) -> OrderState {
         let target = try Lifecycle.decide(.createPlacement, order: order, role: role)
         try OrderValidation.requireIdentifier(venue, field: "venue")
         try NumericDomain.quantity.check(quantity, field: "quantity")
-        guard try CheckedDecimal.add(openPlacements, quantity, field: "quantity") <= order.unfilledQuantity else {
+        guard try CheckedDecimal.add(openPlacements, quantity.value, field: "quantity") <= order.unfilledQuantity.value else {
             throw OMSError(
                 .placementExceedsUnfilled,
                 "placement of \(quantity) with \(openPlacements) already open exceeds unfilled \(order.unfilledQuantity)",
@@ -72,12 +74,14 @@ public enum Execution {
     /// quantity; an unattributed fill consumes the oldest open placements first,
     /// so open placements never exceed the unfilled quantity.
     public static func decideFill(
-        quantity: Decimal, price: Decimal, order: Order, placement: Placement?, openPlacements: [Placement] = [],
+        quantity: ExactDecimal, price: ExactDecimal, order: Order, placement: Placement?, openPlacements: [Placement] = [],
         role: Role
     ) throws(OMSError) -> (order: Order, placements: [Placement]) {
         try checkFill(quantity: quantity, price: price)
         let target = try Lifecycle.decide(.recordFill, order: order, role: role)
-        let executed = try CheckedDecimal.add(order.executedQuantity, quantity, field: "quantity")
+        let executed = ExactDecimal(
+            try CheckedDecimal.add(order.executedQuantity.value, quantity.value, field: "quantity"),
+            scaleOf: order.executedQuantity, quantity)
         guard executed <= order.orderedQuantity else {
             throw OMSError(
                 .overfill,
@@ -89,7 +93,7 @@ public enum Execution {
             guard placement.orderId == order.orderId else {
                 throw OMSError(.placementNotFound, "placement \(placement.placementId) is not on this order")
             }
-            guard placement.state == .open, quantity <= placement.openQuantity else {
+            guard placement.state == .open, quantity.value <= placement.openQuantity else {
                 throw OMSError(
                     .overfill,
                     "fill of \(quantity) exceeds placement \(placement.placementId) open quantity \(placement.openQuantity)",
@@ -98,10 +102,10 @@ public enum Execution {
             placement.fill(quantity)
             filledPlacements = [placement]
         } else {
-            var remaining = quantity
+            var remaining = quantity.value
             for var open in openPlacements.sorted(by: { $0.createdAt < $1.createdAt }) where remaining > 0 && open.openQuantity > 0 {
                 let take = min(remaining, open.openQuantity)
-                open.fill(take)
+                open.fill(ExactDecimal(take, scale: quantity.scale))
                 remaining -= take
                 filledPlacements.append(open)
             }
@@ -114,7 +118,7 @@ public enum Execution {
 
     /// Refuses a fill's quantity or price outside the numeric domain (0 and
     /// negative values included) before anything is written.
-    public static func checkFill(quantity: Decimal, price: Decimal) throws(OMSError) {
+    public static func checkFill(quantity: ExactDecimal, price: ExactDecimal) throws(OMSError) {
         try NumericDomain.quantity.check(quantity, field: "quantity")
         try NumericDomain.price.check(price, field: "price")
     }

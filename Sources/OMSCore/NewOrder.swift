@@ -7,9 +7,9 @@ public struct NewOrder: Sendable, Equatable {
     public var direction: Direction
     public var orderType: OrderType
     public var timeInForce: TimeInForce
-    public var orderedQuantity: Decimal
-    public var limitPrice: Decimal?
-    public var stopPrice: Decimal?
+    public var orderedQuantity: ExactDecimal
+    public var limitPrice: ExactDecimal?
+    public var stopPrice: ExactDecimal?
     public var expireAt: Date?
     public var basketId: String?
     public var counterpartyId: String?
@@ -18,8 +18,8 @@ public struct NewOrder: Sendable, Equatable {
 
     public init(
         portfolioId: String, instrumentId: String, direction: Direction, orderType: OrderType,
-        timeInForce: TimeInForce, orderedQuantity: Decimal, limitPrice: Decimal? = nil,
-        stopPrice: Decimal? = nil, expireAt: Date? = nil, basketId: String? = nil,
+        timeInForce: TimeInForce, orderedQuantity: ExactDecimal, limitPrice: ExactDecimal? = nil,
+        stopPrice: ExactDecimal? = nil, expireAt: Date? = nil, basketId: String? = nil,
         counterpartyId: String? = nil, metadata: [String: JSONValue]? = nil, clientOrderId: String? = nil
     ) {
         self.portfolioId = portfolioId

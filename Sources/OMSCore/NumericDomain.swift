@@ -79,4 +79,18 @@ public struct NumericDomain: Sendable, Equatable {
     public func check(_ value: Decimal?, field: String) throws(OMSError) {
         if let value { try check(value, field: field) }
     }
+
+    /// As `check`, by value; the scale as written counts only against
+    /// `ExactDecimal.maximumScale`, so what is kept fits what is stored.
+    public func check(_ value: ExactDecimal, field: String) throws(OMSError) {
+        try check(value.value, field: field)
+        guard value.scale <= ExactDecimal.maximumScale else {
+            throw .invalidArgument(field, "must be written with at most \(ExactDecimal.maximumScale) decimal places")
+        }
+    }
+
+    /// As `check`, for an optional value (nil passes).
+    public func check(_ value: ExactDecimal?, field: String) throws(OMSError) {
+        if let value { try check(value, field: field) }
+    }
 }

@@ -19,11 +19,12 @@ public struct Order: Sendable, Equatable, Codable {
     public var direction: Direction
     public var orderType: OrderType
     public var timeInForce: TimeInForce
-    public var orderedQuantity: Decimal
-    public var limitPrice: Decimal?
-    public var stopPrice: Decimal?
+    public var orderedQuantity: ExactDecimal
+    public var limitPrice: ExactDecimal?
+    public var stopPrice: ExactDecimal?
     public var expireAt: Date?
-    public var executedQuantity: Decimal
+    /// The sum of the fills, with the largest scale among them.
+    public var executedQuantity: ExactDecimal
     public var state: OrderState
     public var basketId: String?
     public var counterpartyId: String?
@@ -39,8 +40,8 @@ public struct Order: Sendable, Equatable, Codable {
     public init(
         tenantId: String, orderId: String, portfolioId: String, instrumentId: String,
         direction: Direction, orderType: OrderType, timeInForce: TimeInForce,
-        orderedQuantity: Decimal, limitPrice: Decimal? = nil, stopPrice: Decimal? = nil,
-        expireAt: Date? = nil, executedQuantity: Decimal = 0, state: OrderState = .created,
+        orderedQuantity: ExactDecimal, limitPrice: ExactDecimal? = nil, stopPrice: ExactDecimal? = nil,
+        expireAt: Date? = nil, executedQuantity: ExactDecimal = 0, state: OrderState = .created,
         basketId: String? = nil, counterpartyId: String? = nil, metadata: [String: JSONValue]? = nil,
         clientOrderId: String? = nil, cancelReason: String? = nil, createdBy: String,
         version: Int = 1, createdAt: Date, updatedAt: Date
@@ -72,5 +73,8 @@ public struct Order: Sendable, Equatable, Codable {
     /// Who holds the order now.
     public var owner: OrderOwner { state.owner }
     /// Quantity still to execute.
-    public var unfilledQuantity: Decimal { orderedQuantity - executedQuantity }
+    public var unfilledQuantity: ExactDecimal {
+        // Both lie in the quantity domain, so the difference is exact.
+        ExactDecimal(orderedQuantity.value - executedQuantity.value, scaleOf: orderedQuantity, executedQuantity)
+    }
 }

@@ -15,9 +15,9 @@ public enum FieldPatch<Value: Sendable & Equatable>: Sendable, Equatable {
 /// The fields `update_order` may change. Economic fields lock once
 /// pre-trade compliance passes; booking fields stay open until a terminal state.
 public struct OrderChanges: Sendable, Equatable {
-    public var orderedQuantity: Decimal?
-    public var limitPrice: FieldPatch<Decimal>?
-    public var stopPrice: FieldPatch<Decimal>?
+    public var orderedQuantity: ExactDecimal?
+    public var limitPrice: FieldPatch<ExactDecimal>?
+    public var stopPrice: FieldPatch<ExactDecimal>?
     public var timeInForce: TimeInForce?
     public var expireAt: FieldPatch<Date>?
     public var counterpartyId: FieldPatch<String>?
@@ -26,8 +26,8 @@ public struct OrderChanges: Sendable, Equatable {
     public var basketId: FieldPatch<String>?
 
     public init(
-        orderedQuantity: Decimal? = nil, limitPrice: FieldPatch<Decimal>? = nil,
-        stopPrice: FieldPatch<Decimal>? = nil, timeInForce: TimeInForce? = nil,
+        orderedQuantity: ExactDecimal? = nil, limitPrice: FieldPatch<ExactDecimal>? = nil,
+        stopPrice: FieldPatch<ExactDecimal>? = nil, timeInForce: TimeInForce? = nil,
         expireAt: FieldPatch<Date>? = nil, counterpartyId: FieldPatch<String>? = nil,
         metadata: FieldPatch<[String: JSONValue]>? = nil, basketId: FieldPatch<String>? = nil
     ) {
@@ -90,14 +90,10 @@ extension OrderChanges: Codable {
             guard c.contains(key) else { return nil }
             return try c.decodeNil(forKey: key) ? .clear : .set(c.decode(T.self, forKey: key))
         }
-        // Decimals as strings (or numbers, as stored before): see DecimalCoding.swift.
-        func decimal(_ key: CodingKeys) throws -> FieldPatch<Decimal>? {
-            let text: FieldPatch<DecimalText>? = try patch(key)
-            return text.map { $0.value.map { .set($0.value) } ?? .clear }
-        }
-        orderedQuantity = try c.decodeIfPresent(Decimal.self, forKey: .orderedQuantity)
-        limitPrice = try decimal(.limitPrice)
-        stopPrice = try decimal(.stopPrice)
+        // Decimals as strings (or numbers, as stored before): see ExactDecimal's Codable.
+        orderedQuantity = try c.decodeIfPresent(ExactDecimal.self, forKey: .orderedQuantity)
+        limitPrice = try patch(.limitPrice)
+        stopPrice = try patch(.stopPrice)
         timeInForce = try c.decodeIfPresent(TimeInForce.self, forKey: .timeInForce)
         expireAt = try patch(.expireAt)
         counterpartyId = try patch(.counterpartyId)
@@ -114,12 +110,9 @@ extension OrderChanges: Codable {
             case .set(let value): try c.encode(value, forKey: key)
             }
         }
-        func decimal(_ patch: FieldPatch<Decimal>?) -> FieldPatch<DecimalText>? {
-            patch.map { $0.value.map { .set(DecimalText($0)) } ?? .clear }
-        }
         try c.encodeIfPresent(orderedQuantity, forKey: .orderedQuantity)
-        try put(decimal(limitPrice), .limitPrice)
-        try put(decimal(stopPrice), .stopPrice)
+        try put(limitPrice, .limitPrice)
+        try put(stopPrice, .stopPrice)
         try c.encodeIfPresent(timeInForce, forKey: .timeInForce)
         try put(expireAt, .expireAt)
         try put(counterpartyId, .counterpartyId)

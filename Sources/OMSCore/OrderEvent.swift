@@ -58,12 +58,12 @@ public struct FillRecord: Sendable, Equatable, Codable {
     }
 
     public var execId: String
-    public var quantity: Decimal
-    public var price: Decimal
+    public var quantity: ExactDecimal
+    public var price: ExactDecimal
     public var placementId: String?
     public var executedAt: Date
 
-    public init(execId: String, quantity: Decimal, price: Decimal, placementId: String? = nil, executedAt: Date) {
+    public init(execId: String, quantity: ExactDecimal, price: ExactDecimal, placementId: String? = nil, executedAt: Date) {
         self.execId = execId
         self.quantity = quantity
         self.price = price

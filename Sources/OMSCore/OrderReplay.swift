@@ -19,7 +19,9 @@ public enum OrderReplay {
     static func apply(_ event: OrderEvent, to order: inout Order) {
         event.payload.changes?.apply(to: &order)
         if let fill = event.payload.fill, event.command == .recordFill {
-            order.executedQuantity += fill.quantity
+            // As the kernel computed it: the sum with the larger scale.
+            order.executedQuantity = ExactDecimal(order.executedQuantity.value + fill.quantity.value,
+                                                  scaleOf: order.executedQuantity, fill.quantity)
         }
         if event.command == .cancelOrder {
             order.cancelReason = event.payload.reason

@@ -4,8 +4,8 @@ import Foundation
 public enum OrderValidation {
     /// Checks the economic fields of an order; the first broken rule is reported.
     public static func validate(
-        orderType: OrderType, timeInForce: TimeInForce, orderedQuantity: Decimal,
-        limitPrice: Decimal?, stopPrice: Decimal?, expireAt: Date?
+        orderType: OrderType, timeInForce: TimeInForce, orderedQuantity: ExactDecimal,
+        limitPrice: ExactDecimal?, stopPrice: ExactDecimal?, expireAt: Date?
     ) throws(OMSError) {
         try NumericDomain.quantity.check(orderedQuantity, field: "ordered_quantity")
         try NumericDomain.price.check(limitPrice, field: "limit_price")

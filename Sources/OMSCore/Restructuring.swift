@@ -29,7 +29,9 @@ public enum Restructuring {
     static let mergeKeys: [(String, @Sendable (Order) -> String)] = [
         ("portfolio_id", { $0.portfolioId }), ("instrument_id", { $0.instrumentId }),
         ("direction", { $0.direction.rawValue }), ("order_type", { $0.orderType.rawValue }),
-        ("limit_price", { $0.limitPrice.map { "\($0)" } ?? "-" }), ("stop_price", { $0.stopPrice.map { "\($0)" } ?? "-" }),
+        // By value: 150.20 and 150.2 are one price.
+        ("limit_price", { $0.limitPrice.map { "\($0.value)" } ?? "-" }),
+        ("stop_price", { $0.stopPrice.map { "\($0.value)" } ?? "-" }),
         ("time_in_force", { $0.timeInForce.rawValue }), ("expire_at", { $0.expireAt.map { "\($0.timeIntervalSince1970)" } ?? "-" }),
     ]
 
@@ -48,13 +50,14 @@ public enum Restructuring {
                     details: ["field": field, "order_id": other.orderId])
             }
         }
-        let total: Decimal
+        let total: ExactDecimal
         do {
-            total = try CheckedDecimal.sum(orders.map(\.orderedQuantity))
+            total = ExactDecimal(try CheckedDecimal.sum(orders.map(\.orderedQuantity.value)),
+                                 scale: orders.map(\.orderedQuantity.scale).max() ?? 0)
         } catch {
             throw .invalidArgument("order_ids", "the merged quantity cannot be computed: \(error.description)")
         }
-        if let problem = NumericDomain.quantity.problem(total) {
+        if let problem = NumericDomain.quantity.problem(total.value) {
             throw .invalidArgument("order_ids", "the merged quantity \(total) \(problem)")
         }
         let baskets = Set(orders.map { $0.basketId ?? "" })
@@ -67,7 +70,7 @@ public enum Restructuring {
     }
 
     /// Decides a split into orders of `quantities`, which must sum exactly to the source's.
-    public static func decideSplit(_ order: Order, quantities: [Decimal], role: Role) throws(OMSError) -> [NewOrder] {
+    public static func decideSplit(_ order: Order, quantities: [ExactDecimal], role: Role) throws(OMSError) -> [NewOrder] {
         try requirePM(role, "split orders")
         try requireEligible(order, "split")
         guard quantities.count >= 2 else {
@@ -78,8 +81,8 @@ public enum Restructuring {
             try NumericDomain.quantity.check(quantity, field: "quantities[\(index)]")
         }
         // In the domain each is below 10^14, so the sum cannot fail.
-        let total = (try? CheckedDecimal.sum(quantities)) ?? .nan
-        guard total == order.orderedQuantity else {
+        let total = (try? CheckedDecimal.sum(quantities.map(\.value))) ?? .nan
+        guard total == order.orderedQuantity.value else {
             throw OMSError(.invalidArgument, "quantities sum to \(total), the order is for \(order.orderedQuantity)",
                            details: ["field": "quantities"])
         }
@@ -87,7 +90,7 @@ public enum Restructuring {
     }
 
     /// A new order like `order` for `quantity`: same economics and booking, new identity.
-    public static func remainder(of order: Order, quantity: Decimal) -> NewOrder {
+    public static func remainder(of order: Order, quantity: ExactDecimal) -> NewOrder {
         NewOrder(
             portfolioId: order.portfolioId, instrumentId: order.instrumentId, direction: order.direction,
             orderType: order.orderType, timeInForce: order.timeInForce, orderedQuantity: quantity,

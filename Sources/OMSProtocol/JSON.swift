@@ -58,9 +58,13 @@ extension JSON {
     /// (`"12abc"`, `""`, `" 1"`, `"NaN"`, `"inf"`), for more than 38
     /// significant digits (which `Decimal` would silently truncate), and for
     /// exponents outside `Decimal`'s range.
-    public var decimalValue: Decimal? {
+    public var decimalValue: Decimal? { exactDecimalValue?.value }
+
+    /// As `decimalValue`, keeping the scale as written: `150.20` and
+    /// `"150.20"` have 2 places, `1.5e2` none, `1.5e-3` 4.
+    public var exactDecimalValue: ExactDecimal? {
         switch self {
-        case .number(let text), .string(let text): JSONNumber.decimal(text)
+        case .number(let text), .string(let text): JSONNumber.exactDecimal(text)
         default: nil
         }
     }
@@ -81,6 +85,11 @@ extension JSON {
     /// A decimal as it goes out on the wire: always a string (`"150.25"`), so
     /// no client parses it as a float.
     public static func decimal(_ value: Decimal) -> JSON {
+        .string(value.description)
+    }
+
+    /// A decimal with the scale it was given (`"150.20"`), as a string.
+    public static func decimal(_ value: ExactDecimal) -> JSON {
         .string(value.description)
     }
 

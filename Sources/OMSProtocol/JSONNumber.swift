@@ -1,4 +1,5 @@
 import Foundation
+import OMSCore
 
 /// The RFC 8259 number grammar, and exact conversions from a number's text.
 ///
@@ -51,6 +52,12 @@ enum JSONNumber {
               let value = Decimal(string: text, locale: posix), value.isFinite
         else { return nil }
         return value
+    }
+
+    /// The exact decimal that `text` spells with its scale as written, or nil.
+    static func exactDecimal(_ text: String) -> ExactDecimal? {
+        guard let value = decimal(text), let parts = Parts(text) else { return nil }
+        return ExactDecimal(value, scale: max(0, parts.digits.count - parts.point))
     }
 
     /// The integer that `text` spells when it is integral and fits in `Int`, or nil.

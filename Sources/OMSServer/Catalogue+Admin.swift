@@ -69,7 +69,7 @@ extension Catalogue {
         ) { p, ctx in
             let portfolio = try await ctx.services.reference.createPortfolio(
                 Portfolio(portfolioId: p.string("portfolio_id"), name: p.string("name"),
-                          baseCurrency: p.optionalString("base_currency") ?? "USD", cash: p.optionalDecimal("cash") ?? 0),
+                          baseCurrency: p.optionalString("base_currency") ?? "USD", cash: p.optionalExactDecimal("cash") ?? 0),
                 actor: ctx.principal)
             return .object(["portfolio_id": .string(portfolio.portfolioId), "name": .string(portfolio.name),
                             "base_currency": .string(portfolio.baseCurrency), "cash": .decimal(portfolio.cash)])
@@ -107,7 +107,7 @@ extension Catalogue {
         ) { p, ctx in
             let position = try await ctx.services.reference.setPosition(
                 Position(portfolioId: p.string("portfolio_id"), instrumentId: p.string("instrument_id"),
-                         quantity: p.decimal("quantity")),
+                         quantity: p.exactDecimal("quantity")),
                 actor: ctx.principal)
             return .object(["portfolio_id": .string(position.portfolioId), "instrument_id": .string(position.instrumentId),
                             "quantity": .decimal(position.quantity)])
@@ -118,7 +118,7 @@ extension Catalogue {
             roles: [.system, .admin], result: "price", mutating: true
         ) { p, ctx in
             let price = try await ctx.services.reference.setPrice(
-                instrumentId: p.string("instrument_id"), price: p.decimal("price"), asOf: p.optionalDate("as_of"),
+                instrumentId: p.string("instrument_id"), price: p.exactDecimal("price"), asOf: p.optionalDate("as_of"),
                 actor: ctx.principal)
             return .object(["instrument_id": .string(price.instrumentId), "price": .decimal(price.price),
                             "as_of": .date(price.asOf)])

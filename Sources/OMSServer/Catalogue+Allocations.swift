@@ -13,7 +13,7 @@ extension Catalogue {
         ) { p, ctx in
             let allocation = try await ctx.services.allocations.create(
                 orderId: p.string("order_id"), accountId: p.string("account_id"), portfolioId: p.string("portfolio_id"),
-                quantity: p.decimal("quantity"), actor: ctx.principal)
+                quantity: p.exactDecimal("quantity"), actor: ctx.principal)
             return .object(["allocation_id": .string(allocation.allocationId), "allocation": Wire.allocation(allocation)])
         },
         MethodSpec(
@@ -38,7 +38,7 @@ extension Catalogue {
                 try OrderValidation.requireIdentifier(accountId, field: "changes.account_id")
             }
             return Wire.allocation(try await ctx.services.allocations.update(
-                p.string("allocation_id"), quantity: quantity?.decimalValue, accountId: accountId?.stringValue,
+                p.string("allocation_id"), quantity: quantity?.exactDecimalValue, accountId: accountId?.stringValue,
                 actor: ctx.principal))
         },
         MethodSpec("oms.get_allocation", "One allocation.", params: [ParamSpec("allocation_id", .identifier)],

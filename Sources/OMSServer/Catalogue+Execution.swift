@@ -10,7 +10,7 @@ extension Catalogue {
             roles: [.trader], result: "{placement_id, placement}", mutating: true
         ) { p, ctx in
             let placement = try await ctx.services.orders.createPlacement(
-                orderId: p.string("order_id"), venue: p.string("venue"), quantity: p.decimal("quantity"),
+                orderId: p.string("order_id"), venue: p.string("venue"), quantity: p.exactDecimal("quantity"),
                 brokerId: p.optionalString("broker_id"), strategy: p.optionalString("strategy"), actor: ctx.principal)
             return .object(["placement_id": .string(placement.placementId), "placement": Wire.placement(placement)])
         },
@@ -27,8 +27,8 @@ extension Catalogue {
             roles: [.trader, .system], result: "order", mutating: true
         ) { p, ctx in
             Wire.order(try await ctx.services.orders.recordFill(
-                orderId: p.string("order_id"), execId: p.string("exec_id"), quantity: p.decimal("quantity"),
-                price: p.decimal("price"), placementId: p.optionalString("placement_id"),
+                orderId: p.string("order_id"), execId: p.string("exec_id"), quantity: p.exactDecimal("quantity"),
+                price: p.exactDecimal("price"), placementId: p.optionalString("placement_id"),
                 executedAt: p.optionalDate("executed_at"), actor: ctx.principal))
         },
         MethodSpec("ems.list_placements", "The placements of an order.", params: [.orderId],

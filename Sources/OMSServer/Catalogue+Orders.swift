@@ -22,8 +22,8 @@ extension Catalogue {
             let draft = NewOrder(
                 portfolioId: p.string("portfolio_id"), instrumentId: p.string("instrument_id"),
                 direction: p.enumValue("direction", Direction.self)!, orderType: p.enumValue("order_type", OrderType.self)!,
-                timeInForce: p.enumValue("time_in_force", TimeInForce.self)!, orderedQuantity: p.decimal("ordered_quantity"),
-                limitPrice: p.optionalDecimal("limit_price"), stopPrice: p.optionalDecimal("stop_price"),
+                timeInForce: p.enumValue("time_in_force", TimeInForce.self)!, orderedQuantity: p.exactDecimal("ordered_quantity"),
+                limitPrice: p.optionalExactDecimal("limit_price"), stopPrice: p.optionalExactDecimal("stop_price"),
                 expireAt: p.optionalDate("expire_at"), basketId: p.optionalString("basket_id"),
                 counterpartyId: p.optionalString("counterparty_id"),
                 metadata: try checkedMetadata(p.object("metadata"), field: "metadata", ctx).map { $0.mapValues(Wire.value) },

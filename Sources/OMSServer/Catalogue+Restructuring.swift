@@ -33,7 +33,7 @@ extension Catalogue {
             params: [.orderId, ParamSpec("quantities", .array(.decimal))], roles: [.pm], result: "{order_ids, orders}",
             mutating: true
         ) { p, ctx in
-            let quantities = p.values["quantities"]?.arrayValue?.compactMap(\.decimalValue) ?? []
+            let quantities = p.values["quantities"]?.arrayValue?.compactMap(\.exactDecimalValue) ?? []
             let parts = try await ctx.services.orders.splitOrder(p.string("order_id"), quantities: quantities,
                                                                  actor: ctx.principal)
             return .object(["order_ids": .array(parts.map { .string($0.orderId) }), "orders": .array(parts.map(Wire.order))])

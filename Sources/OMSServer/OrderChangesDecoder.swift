@@ -15,15 +15,15 @@ enum OrderChangesDecoder {
         func bad(_ field: String, _ what: String) -> RPCError {
             .invalidParams("changes.\(field) must be \(what)", field: "changes.\(field)")
         }
-        func decimal(_ field: String) throws -> FieldPatch<Decimal>? {
+        func decimal(_ field: String) throws -> FieldPatch<ExactDecimal>? {
             guard let value = object[field] else { return nil }
             if value.isNull { return .clear }
-            guard let decimal = value.decimalValue else { throw bad(field, "a decimal or null") }
+            guard let decimal = value.exactDecimalValue else { throw bad(field, "a decimal or null") }
             return .set(decimal)
         }
         var changes = OrderChanges()
         if let value = object["ordered_quantity"] {
-            guard let quantity = value.decimalValue else { throw bad("ordered_quantity", "a decimal") }
+            guard let quantity = value.exactDecimalValue else { throw bad("ordered_quantity", "a decimal") }
             changes.orderedQuantity = quantity
         }
         changes.limitPrice = try decimal("limit_price")

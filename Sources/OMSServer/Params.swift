@@ -74,6 +74,9 @@ public struct Params: Sendable {
     public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
     public func decimal(_ name: String) -> Decimal { values[name]?.decimalValue ?? 0 }
     public func optionalDecimal(_ name: String) -> Decimal? { values[name]?.decimalValue }
+    /// A client's decimal with the scale it was given, to store and echo.
+    public func exactDecimal(_ name: String) -> ExactDecimal { values[name]?.exactDecimalValue ?? 0 }
+    public func optionalExactDecimal(_ name: String) -> ExactDecimal? { values[name]?.exactDecimalValue }
     public func optionalInt(_ name: String) -> Int? { values[name]?.intValue }
     public func optionalBool(_ name: String) -> Bool? { values[name]?.boolValue }
     public func optionalDate(_ name: String) -> Date? { values[name]?.stringValue.flatMap(Timestamp.parse) }

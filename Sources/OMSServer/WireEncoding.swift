@@ -7,7 +7,7 @@ import OMSStore
 /// timestamps RFC 3339 UTC, absent optionals as null.
 enum Wire {
     static func optional(_ value: String?) -> JSON { value.map(JSON.string) ?? .null }
-    static func optional(_ value: Decimal?) -> JSON { value.map(JSON.decimal) ?? .null }
+    static func optional(_ value: ExactDecimal?) -> JSON { value.map(JSON.decimal) ?? .null }
     static func optional(_ value: Date?) -> JSON { value.map(JSON.date) ?? .null }
 
     static func order(_ order: Order) -> JSON {

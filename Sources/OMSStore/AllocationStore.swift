@@ -22,7 +22,7 @@ public struct AllocationStore: Sendable {
     /// Books `quantity` of the order's executed quantity to `accountId`, which
     /// must belong to `portfolioId`, the order's portfolio.
     public func create(
-        orderId: String, accountId: String, portfolioId: String, quantity: Decimal, actor: Principal
+        orderId: String, accountId: String, portfolioId: String, quantity: ExactDecimal, actor: Principal
     ) async throws -> Allocation {
         try NumericDomain.quantity.check(quantity, field: "quantity")
         return try await database.runner.transaction(actor.scope) { connection in
@@ -65,7 +65,7 @@ public struct AllocationStore: Sendable {
     /// against the order's other allocations; a new account must belong to the
     /// allocation's portfolio.
     public func update(
-        _ allocationId: String, quantity: Decimal? = nil, accountId: String? = nil, actor: Principal
+        _ allocationId: String, quantity: ExactDecimal? = nil, accountId: String? = nil, actor: Principal
     ) async throws -> Allocation {
         guard quantity != nil || accountId != nil else {
             throw OMSError(.invalidArgument, "changes names no field to change (quantity, account_id)",
@@ -153,7 +153,7 @@ extension AllocationStore {
             orderId: try r["order_id"].decode(String.self),
             accountId: try r["account_id"].decode(String.self),
             portfolioId: try r["allocation_portfolio_id"].decode(String.self),
-            quantity: try r["allocation_quantity"].decode(Decimal.self),
+            quantity: try r["allocation_quantity"].decode(ExactDecimal.self),
             createdBy: try r["allocation_created_by"].decode(String.self),
             version: Int(try r["allocation_version"].decode(Int32.self)),
             createdAt: try r["allocation_created_at"].decode(Date.self),

@@ -128,7 +128,8 @@ public actor ComplianceEvaluator {
         let preTrade = order.state == .pendingPreTradeCompliance
         let proposal = ProposedOrder(
             portfolioId: order.portfolioId, instrumentId: order.instrumentId, direction: order.direction,
-            orderedQuantity: preTrade ? order.orderedQuantity : order.executedQuantity, limitPrice: order.limitPrice)
+            orderedQuantity: (preTrade ? order.orderedQuantity : order.executedQuantity).value,
+            limitPrice: order.limitPrice?.value)
         var loaded = try await ComplianceSnapshotStore(database: database)
             .load(portfolioId: order.portfolioId, instrumentIds: [order.instrumentId], actor: actor)
         if !preTrade {

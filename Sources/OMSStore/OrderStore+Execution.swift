@@ -16,8 +16,8 @@ extension OrderStore {
             venue: try r["venue"].decode(String.self),
             brokerId: try r["broker_id"].decode(String?.self),
             strategy: try r["strategy"].decode(String?.self),
-            quantity: try r["quantity"].decode(Decimal.self),
-            filledQuantity: try r["filled_quantity"].decode(Decimal.self),
+            quantity: try r["quantity"].decode(ExactDecimal.self),
+            filledQuantity: try r["filled_quantity"].decode(ExactDecimal.self),
             state: PlacementState(rawValue: try r["state"].decode(String.self)) ?? .open,
             createdAt: try r["created_at"].decode(Date.self))
     }
@@ -25,7 +25,7 @@ extension OrderStore {
     /// Sends part of an order to a venue. The first placement moves the order to
     /// ROUTED; open placements never exceed the unfilled quantity.
     public func createPlacement(
-        orderId: String, venue: String, quantity: Decimal, brokerId: String? = nil, strategy: String? = nil,
+        orderId: String, venue: String, quantity: ExactDecimal, brokerId: String? = nil, strategy: String? = nil,
         actor: Principal
     ) async throws -> Placement {
         try await database.runner.transaction(actor.scope) { connection in
@@ -50,7 +50,7 @@ extension OrderStore {
                 placementId: Identifier.make("PLC", at: now), orderId: orderId, venue: venue, brokerId: brokerId,
                 strategy: strategy, quantity: quantity, createdAt: now)
             let payload = EventPayload(placement: placement).jsonString()
-            _ = try await connection.rows(prepared: PlacementWriteSite.self, try """
+            _ = try await connection.rows(prepared: PlacementWriteSite.self, """
                 WITH pl AS (
                     INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity,
                         filled_quantity, state, created_by, created_at, updated_at)

@@ -16,7 +16,7 @@ extension OrderStore {
     /// Records an execution. Idempotent by `execId`: a repeat returns the order
     /// as the first call left it and changes nothing.
     public func recordFill(
-        orderId: String, execId: String, quantity: Decimal, price: Decimal, placementId: String? = nil,
+        orderId: String, execId: String, quantity: ExactDecimal, price: ExactDecimal, placementId: String? = nil,
         executedAt: Date? = nil, actor: Principal
     ) async throws -> Order {
         try OrderValidation.requireIdentifier(execId, field: "exec_id")
@@ -124,7 +124,7 @@ extension OrderStore {
         actor: Principal, on connection: PostgresConnection
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        _ = try await connection.rows(prepared: FillWriteSite.self, try """
+        _ = try await connection.rows(prepared: FillWriteSite.self, """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)
@@ -156,8 +156,8 @@ extension OrderStore {
     /// What `close_order` answers: the closed order and how much was and was not executed.
     public struct CloseOutcome: Sendable, Equatable {
         public var order: Order
-        public var executedQuantity: Decimal { order.executedQuantity }
-        public var unfilledQuantity: Decimal { order.unfilledQuantity }
+        public var executedQuantity: ExactDecimal { order.executedQuantity }
+        public var unfilledQuantity: ExactDecimal { order.unfilledQuantity }
     }
 
     /// Closes an order whose execution is complete (fully or partly).

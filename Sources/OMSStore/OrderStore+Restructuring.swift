@@ -99,7 +99,7 @@ extension OrderStore {
 
     /// Splits an order into new CREATED orders of the given quantities (summing
     /// exactly to it); the source ends CANCELED (SPLIT), linked SPLIT to each.
-    public func splitOrder(_ orderId: String, quantities: [Decimal], actor: Principal) async throws -> [Order] {
+    public func splitOrder(_ orderId: String, quantities: [ExactDecimal], actor: Principal) async throws -> [Order] {
         try await database.runner.transaction(actor.scope) { connection in
             let source = try await lockOrders([orderId], actor: actor, on: connection)[0]
             let drafts = try Restructuring.decideSplit(source, quantities: quantities, role: actor.role)

@@ -13,7 +13,7 @@ extension OrderStore {
             updated.version = current.version + 1
             updated.updatedAt = now
             let payload = EventPayload(changes: changes).jsonString()
-            let rows = try await connection.rows(try """
+            let rows = try await connection.rows("""
                 WITH upd AS (
                     UPDATE orders o SET ordered_quantity = \(updated.orderedQuantity),
                         limit_price = \(updated.limitPrice), stop_price = \(updated.stopPrice),

@@ -73,7 +73,7 @@ public struct OrderStore: Sendable {
         -> PostgresQuery
     {
         let payload = EventPayload(order: order, reason: reason).jsonString()
-        return try """
+        return """
             WITH ins AS (
                 INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type,
                     time_in_force, ordered_quantity, limit_price, stop_price, expire_at, executed_quantity, state,

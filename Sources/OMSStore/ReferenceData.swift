@@ -6,9 +6,9 @@ public struct Portfolio: Sendable, Equatable, Codable {
     public var portfolioId: String
     public var name: String
     public var baseCurrency: String
-    public var cash: Decimal
+    public var cash: ExactDecimal
 
-    public init(portfolioId: String, name: String, baseCurrency: String = "USD", cash: Decimal = 0) {
+    public init(portfolioId: String, name: String, baseCurrency: String = "USD", cash: ExactDecimal = 0) {
         self.portfolioId = portfolioId
         self.name = name
         self.baseCurrency = baseCurrency
@@ -50,7 +50,7 @@ public struct Instrument: Sendable, Equatable, Codable {
 /// A last price.
 public struct Price: Sendable, Equatable, Codable {
     public var instrumentId: String
-    public var price: Decimal
+    public var price: ExactDecimal
     public var asOf: Date
 }
 
@@ -58,9 +58,9 @@ public struct Price: Sendable, Equatable, Codable {
 public struct Position: Sendable, Equatable, Codable {
     public var portfolioId: String
     public var instrumentId: String
-    public var quantity: Decimal
+    public var quantity: ExactDecimal
 
-    public init(portfolioId: String, instrumentId: String, quantity: Decimal) {
+    public init(portfolioId: String, instrumentId: String, quantity: ExactDecimal) {
         self.portfolioId = portfolioId
         self.instrumentId = instrumentId
         self.quantity = quantity

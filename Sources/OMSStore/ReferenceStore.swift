@@ -82,7 +82,7 @@ public struct ReferenceStore: Sendable {
         try OrderValidation.requireIdentifier(portfolio.portfolioId, field: "portfolio_id")
         try NumericDomain.money.check(portfolio.cash, field: "cash")
         do {
-            _ = try await database.rows(actor.scope, try """
+            _ = try await database.rows(actor.scope, """
                 INSERT INTO portfolios (tenant_id, portfolio_id, name, base_currency, cash)
                 VALUES (\(actor.tenantId), \(portfolio.portfolioId), \(portfolio.name), \(portfolio.baseCurrency),
                         \(portfolio.cash))
@@ -135,7 +135,7 @@ public struct ReferenceStore: Sendable {
     }
 
     /// Records an instrument's last price.
-    public func setPrice(instrumentId: String, price: Decimal, asOf: Date?, actor: Principal) async throws -> Price {
+    public func setPrice(instrumentId: String, price: ExactDecimal, asOf: Date?, actor: Principal) async throws -> Price {
         try Self.require(actor, [.admin, .system], "set prices")
         try NumericDomain.price.check(price, field: "price")
         let asOf = Timestamp.microseconds(asOf ?? Date())
@@ -143,7 +143,7 @@ public struct ReferenceStore: Sendable {
         do {
             // The price and any breach it causes or clears commit together.
             try await database.runner.transaction(actor.scope) { connection in
-                try await connection.query(try """
+                try await connection.query("""
                     INSERT INTO prices (tenant_id, instrument_id, price, as_of)
                     VALUES (\(actor.tenantId), \(instrumentId), \(price), \(asOf))
                     ON CONFLICT (tenant_id, instrument_id) DO UPDATE SET price = excluded.price, as_of = excluded.as_of
@@ -170,7 +170,7 @@ public struct ReferenceStore: Sendable {
         let monitor = BreachMonitor(database: database)
         do {
             try await database.runner.transaction(actor.scope) { connection in
-                try await connection.query(try """
+                try await connection.query("""
                     INSERT INTO positions (tenant_id, portfolio_id, instrument_id, quantity)
                     VALUES (\(actor.tenantId), \(position.portfolioId), \(position.instrumentId), \(position.quantity))
                     ON CONFLICT (tenant_id, portfolio_id, instrument_id)

@@ -46,7 +46,7 @@ struct ExecutionTests {
 
     @Test("fills need a positive quantity and price")
     func positive() {
-        for (q, p) in [(Decimal(0), Decimal(1)), (Decimal(1), Decimal(0)), (Decimal(-1), Decimal(1))] {
+        for (q, p) in [(ExactDecimal(0), ExactDecimal(1)), (ExactDecimal(1), ExactDecimal(0)), (ExactDecimal(-1), ExactDecimal(1))] {
             let error = #expect(throws: OMSError.self) {
                 try Execution.decideFill(quantity: q, price: p, order: order(.routed), placement: nil, role: .trader)
             }

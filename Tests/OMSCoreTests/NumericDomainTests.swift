@@ -5,6 +5,7 @@ import Testing
 private let epoch = Date(timeIntervalSince1970: 0)
 
 private func d(_ text: String) -> Decimal { Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))! }
+private func e(_ text: String) -> ExactDecimal { ExactDecimal(text)! }
 
 /// The largest quantity and price of the domain, and the smallest.
 private let maxQuantity = d("99999999999999.999999")
@@ -82,10 +83,10 @@ struct NumericDomainTests {
         for (quantity, price, expected) in [("0", "1", "quantity"), ("-5", "1", "quantity"), ("-0", "1", "quantity"),
                                             ("-1e-30", "1", "quantity"), ("1", "0", "price"), ("1", "-5", "price"),
                                             ("1", "-1e-30", "price")] {
-            #expect(field { () throws(OMSError) in try Execution.checkFill(quantity: d(quantity), price: d(price)) }
+            #expect(field { () throws(OMSError) in try Execution.checkFill(quantity: e(quantity), price: e(price)) }
                     == expected)
         }
-        #expect(field { () throws(OMSError) in try OrderChanges(limitPrice: .set(d("1e13"))).checkDomain() }
+        #expect(field { () throws(OMSError) in try OrderChanges(limitPrice: .set(e("1e13"))).checkDomain() }
                 == "changes.limit_price")
         #expect(field { () throws(OMSError) in
             _ = try RuleDefinition(.maxOrderNotional, RuleParameters(maxNotional: d("1e20")))
@@ -215,9 +216,9 @@ struct FailClosedTests {
 struct EventPayloadDecimalTests {
     @Test("payload decimals are stored as strings and read back from strings or from numbers stored before")
     func storedAsStrings() throws {
-        let fill = FillRecord(execId: "EX-1", quantity: d("1.234567"), price: d("150.123456789012345678901"),
+        let fill = FillRecord(execId: "EX-1", quantity: e("1.234567"), price: e("150.123456789012345678901"),
                               executedAt: epoch)
-        let changes = OrderChanges(orderedQuantity: d("10.5"), limitPrice: .set(d("99.12345678")), stopPrice: .clear)
+        let changes = OrderChanges(orderedQuantity: e("10.5"), limitPrice: .set(e("99.12345678")), stopPrice: .clear)
         let json = EventPayload(changes: changes, fill: fill).jsonString()
         #expect(json.contains(#""price":"150.123456789012345678901""#))
         #expect(json.contains(#""quantity":"1.234567""#))
@@ -231,8 +232,8 @@ struct EventPayloadDecimalTests {
             {"fill":{"exec_id":"EX-1","quantity":1.234567,"price":150.12345678,"executed_at":"1970-01-01T00:00:00Z"},
              "changes":{"limit_price":99.5}}
             """)
-        #expect(old.fill?.price == d("150.12345678"))
-        #expect(old.changes?.limitPrice == .set(d("99.5")))
+        #expect(old.fill?.price == e("150.12345678"))
+        #expect(old.changes?.limitPrice == .set(e("99.5")))
         #expect(throws: (any Error).self) { try EventPayload.parse(#"{"changes":{"limit_price":"abc"}}"#) }
     }
 }

@@ -4,8 +4,8 @@ import Testing
 
 @Suite("Order validation and field locking")
 struct ValidationTests {
-    func draft(type: OrderType = .limit, tif: TimeInForce = .day, quantity: Decimal = 10, limit: Decimal? = 1,
-               stop: Decimal? = nil, expire: Date? = nil) -> NewOrder {
+    func draft(type: OrderType = .limit, tif: TimeInForce = .day, quantity: ExactDecimal = 10, limit: ExactDecimal? = 1,
+               stop: ExactDecimal? = nil, expire: Date? = nil) -> NewOrder {
         NewOrder(portfolioId: "P", instrumentId: "I", direction: .buy, orderType: type, timeInForce: tif,
                  orderedQuantity: quantity, limitPrice: limit, stopPrice: stop, expireAt: expire)
     }
@@ -87,7 +87,7 @@ struct ValidationTests {
 
     @Test("changes round-trip through JSON, null meaning clear")
     func changesJSON() throws {
-        let change = OrderChanges(orderedQuantity: Decimal(string: "12.5"), stopPrice: .clear, counterpartyId: .set("X"))
+        let change = OrderChanges(orderedQuantity: ExactDecimal("12.50"), stopPrice: .clear, counterpartyId: .set("X"))
         let data = try JSONEncoder().encode(change)
         #expect(try JSONDecoder().decode(OrderChanges.self, from: data) == change)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import OMSCore
 import Testing
 @testable import OMSProtocol
 
@@ -43,7 +44,8 @@ struct JSONSerializationTests {
     @Test("builders send decimals as strings, dates as RFC 3339 and ints as numbers")
     func builders() throws {
         #expect(JSON.decimal(Decimal(string: "150.25")!) == .string("150.25"))
-        #expect(JSON.decimal(1000) == .string("1000"))
+        #expect(JSON.decimal(Decimal(1000)) == .string("1000"))
+        #expect(JSON.decimal(ExactDecimal("150.20")!) == .string("150.20"))
         #expect(JSON.int(-42) == .number("-42"))
         #expect(JSON.date(Date(timeIntervalSince1970: 0)) == .string("1970-01-01T00:00:00Z"))
     }

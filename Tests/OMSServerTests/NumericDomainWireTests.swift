@@ -196,7 +196,7 @@ struct EvaluatorPoisonTests {
         try await TestServer.with { server in
             let db = server.db
             let pm = TestDatabase.principal(.pm), compliance = TestDatabase.principal(.compliance)
-            func create(_ portfolio: String, _ instrument: String, limit: Decimal?) async throws -> String {
+            func create(_ portfolio: String, _ instrument: String, limit: ExactDecimal?) async throws -> String {
                 let draft = NewOrder(
                     portfolioId: portfolio, instrumentId: instrument, direction: .buy, orderType: limit == nil ? .market : .limit,
                     timeInForce: .day, orderedQuantity: 100, limitPrice: limit)

@@ -59,8 +59,8 @@ struct AllocationTests {
             for state in AllocationRules.openStates.sorted(by: { $0.rawValue < $1.rawValue }) {
                 let order = try await db.order(in: state)
                 let allocated = try await db.allocations.list(orderId: order.orderId, actor: admin)
-                    .reduce(Decimal(0)) { $0 + $1.quantity }
-                if allocated < order.executedQuantity {
+                    .reduce(Decimal(0)) { $0 + $1.quantity.value }
+                if allocated < order.executedQuantity.value {
                     _ = try await db.allocations.create(orderId: order.orderId, accountId: "ACCT-001",
                                                         portfolioId: "PORT-001", quantity: 1, actor: trader)
                 } else {
@@ -114,7 +114,7 @@ struct AllocationTests {
                 #expect(error?.code == code, "\(account) in \(portfolio)")
                 #expect(error?.message.contains(named) == true, "\(error?.message ?? "")")
             }
-            for quantity in [Decimal(0), -5] {
+            for quantity in [ExactDecimal(0), -5] {
                 let error = await #expect(throws: OMSError.self) {
                     try await db.allocations.create(orderId: order.orderId, accountId: "ACCT-001", portfolioId: "PORT-001",
                                                     quantity: quantity, actor: ops)
@@ -141,7 +141,7 @@ struct AllocationTests {
             #expect(over?.details["executed_quantity"] == "100")
             #expect(over?.details["allocated_quantity"] == "70")
             _ = try await db.allocations.create(orderId: order.orderId, accountId: "ACCT-001", portfolioId: "PORT-001",
-                                                quantity: Decimal(string: "29.5")!, actor: ops)
+                                                quantity: ExactDecimal("29.5")!, actor: ops)
             let before = try await db.orders.getOrder(order.orderId, actor: admin)
             let last = await #expect(throws: OMSError.self) {
                 try await db.allocations.create(orderId: order.orderId, accountId: "ACCT-001", portfolioId: "PORT-001",
@@ -150,7 +150,7 @@ struct AllocationTests {
             #expect(last?.code == .overAllocation)
             #expect(try await db.orders.getOrder(order.orderId, actor: admin) == before)
             let stored = try await db.allocations.list(orderId: order.orderId, actor: admin)
-            #expect(stored.map(\.quantity) == [70, Decimal(string: "29.5")!])
+            #expect(stored.map(\.quantity) == [70, ExactDecimal("29.5")!])
         }
     }
 
@@ -268,7 +268,7 @@ struct AllocationTests {
             // 1,600 asked for, 20 × 50 fit. Each commit makes the allocators waiting on the
             // row lock retry (40001), so fewer than the runner's 25 attempts' worth of
             // commits keeps every call within its retry budget however the race goes.
-            let tasks = 8, perTask = 4, quantity: Decimal = 50
+            let tasks = 8, perTask = 4, quantity: ExactDecimal = 50
             let accepted = try await withThrowingTaskGroup(of: [String].self) { group in
                 for task in 0..<tasks {
                     group.addTask {
@@ -289,12 +289,12 @@ struct AllocationTests {
                 return try await group.reduce(into: []) { $0 += $1 }
             }
             let stored = try await db.allocations.list(orderId: order.orderId, actor: admin)
-            let total = stored.reduce(Decimal(0)) { $0 + $1.quantity }
-            #expect(total <= order.executedQuantity)
+            let total = stored.reduce(Decimal(0)) { $0 + $1.quantity.value }
+            #expect(total <= order.executedQuantity.value)
             #expect(Set(stored.map(\.allocationId)) == Set(accepted))
             #expect(stored.count == accepted.count)
             #expect(accepted.count == 20, "every allocation that fit was accepted")
-            #expect(total == order.executedQuantity)
+            #expect(total == order.executedQuantity.value)
             let row = try await db.orders.getOrder(order.orderId, actor: admin)
             let history = try await db.orders.history(order.orderId, actor: admin)
             #expect(row.version == order.version + accepted.count)

@@ -28,7 +28,7 @@ struct ConcurrencyTests {
                                     let execId = roll < 10 ? "dup-\(orderId)-\(step % 5)" : "ex-\(task)-\(step)"
                                     let before = try await db.orders.getOrder(orderId, actor: admin).version
                                     let after = try await db.orders.recordFill(
-                                        orderId: orderId, execId: execId, quantity: Decimal(Int.random(in: 1...40, using: &rng)),
+                                        orderId: orderId, execId: execId, quantity: ExactDecimal(integerLiteral: Int.random(in: 1...40, using: &rng)),
                                         price: 10, actor: roll.isMultiple(of: 2) ? trader : system)
                                     if after.version > before { accepted[orderId, default: 0] += 0 }
                                 } else if roll < 90 {
@@ -59,15 +59,15 @@ struct ConcurrencyTests {
                 #expect(history.map(\.sequence) == Array(1...history.count))
                 #expect(try OrderReplay.replay(history) == order)
                 let fills = history.compactMap(\.payload.fill)
-                #expect(fills.reduce(Decimal(0)) { $0 + $1.quantity } == order.executedQuantity)
+                #expect(fills.reduce(Decimal(0)) { $0 + $1.quantity.value } == order.executedQuantity.value)
                 #expect(Set(fills.map(\.execId)).count == fills.count, "an exec_id was recorded twice")
                 let rows = try await db.owner.query("""
                     SELECT coalesce(sum(quantity), 0)::numeric FROM fills WHERE tenant_id = 't1' AND order_id = \(orderId)
                     """).collect()
-                #expect(try rows.first?.decode(Decimal.self) == order.executedQuantity)
+                #expect(try rows.first?.decode(Decimal.self) == order.executedQuantity.value)
                 let placements = try await db.orders.placements(orderId: orderId, actor: admin)
                 let open = placements.reduce(Decimal(0)) { $0 + $1.openQuantity }
-                #expect(open <= order.unfilledQuantity || order.state == .canceled)
+                #expect(open <= order.unfilledQuantity.value || order.state == .canceled)
                 if order.state == .canceled { #expect(order.executedQuantity == 0) }
             }
             let total = try await db.owner.query("SELECT count(*) FROM order_events").collect()

@@ -11,7 +11,7 @@ struct QueryTests {
         try await TestDatabase.with { db in
             var ids: [String] = []
             for i in 0..<6 {
-                var draft = limitOrder(Decimal(100 + i), portfolio: i.isMultiple(of: 2) ? "PORT-001" : "PORT-002")
+                var draft = limitOrder(ExactDecimal(integerLiteral: 100 + i), portfolio: i.isMultiple(of: 2) ? "PORT-001" : "PORT-002")
                 if i == 5 { draft.instrumentId = "INS-2"; draft.direction = .sell }
                 ids.append(try await db.orders.createOrder(draft, actor: pm).orderId)
             }

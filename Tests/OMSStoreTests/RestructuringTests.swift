@@ -82,7 +82,7 @@ struct RestructuringTests {
             #expect(zero?.code == .invalidArgument)
             #expect(try await db.orders.getOrder(source.orderId, actor: pm) == source)
             let parts = try await db.orders.splitOrder(source.orderId, quantities: [600, 250, 150], actor: pm)
-            #expect(parts.map(\.orderedQuantity).reduce(0, +) == source.orderedQuantity)
+            #expect(parts.map(\.orderedQuantity.value).reduce(0, +) == source.orderedQuantity.value)
             #expect(parts.allSatisfy { $0.state == .created && $0.limitPrice == source.limitPrice })
             let after = try await db.orders.getOrder(source.orderId, actor: pm)
             #expect(after.state == .canceled && after.cancelReason == "SPLIT")

@@ -15,7 +15,7 @@ extension TestDatabase {
 
     /// An order that passed pre-trade and went to the trader; with `fill`, placed
     /// and filled that much at `price`; with `close`, then closed (no longer working).
-    func sentOrder(_ draft: NewOrder, fill: Decimal? = nil, price: Decimal = 150, close: Bool = false) async throws -> Order {
+    func sentOrder(_ draft: NewOrder, fill: ExactDecimal? = nil, price: ExactDecimal = 150, close: Bool = false) async throws -> Order {
         let id = try await orders.createOrder(draft, actor: pm).orderId
         for (command, actor) in [(OrderCommand.requestPreTradeCompliance, pm), (.passPreTradeCompliance, compliance),
                                  (.sendToTrader, pm)] {
@@ -31,7 +31,7 @@ extension TestDatabase {
     }
 }
 
-private func order(_ direction: Direction, _ quantity: Decimal, _ instrument: String = "INS-1") -> NewOrder {
+private func order(_ direction: Direction, _ quantity: ExactDecimal, _ instrument: String = "INS-1") -> NewOrder {
     NewOrder(portfolioId: "PORT-001", instrumentId: instrument, direction: direction, orderType: .market,
              timeInForce: .day, orderedQuantity: quantity)
 }

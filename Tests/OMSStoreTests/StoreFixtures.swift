@@ -10,9 +10,9 @@ let compliance = TestDatabase.principal(.compliance)
 let system = TestDatabase.principal(.system)
 let admin = TestDatabase.principal(.admin)
 
-func limitOrder(_ quantity: Decimal = 1000, portfolio: String = "PORT-001", clientOrderId: String? = nil) -> NewOrder {
+func limitOrder(_ quantity: ExactDecimal = 1000, portfolio: String = "PORT-001", clientOrderId: String? = nil) -> NewOrder {
     NewOrder(portfolioId: portfolio, instrumentId: "INS-1", direction: .buy, orderType: .limit, timeInForce: .day,
-             orderedQuantity: quantity, limitPrice: Decimal(string: "150.25"), clientOrderId: clientOrderId)
+             orderedQuantity: quantity, limitPrice: ExactDecimal("150.25"), clientOrderId: clientOrderId)
 }
 
 /// Whatever a command needs besides the order id, so any command can run generically.
