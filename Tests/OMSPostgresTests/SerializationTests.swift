@@ -1,0 +1,46 @@
+import OMSPostgres
+import Testing
+
+@Suite("Commit-time serialization failures")
+struct SerializationTests {
+    /// Write skew: each transaction reads who is on call and takes one doctor off.
+    /// The first (held open by hand) reads and writes, then the helper's
+    /// transaction reads and writes and sleeps; the first commits meanwhile,
+    /// which dooms the second as the pivot, so the second's COMMIT fails with
+    /// 40001 ("during commit attempt"). Every statement before that COMMIT
+    /// succeeded: if the helper ignored COMMIT's own result it would report
+    /// success, and this test would fail.
+    @Test("the second COMMIT of a SERIALIZABLE write skew fails with 40001 as COMMIT's own error")
+    func commitTimeFailure() async throws {
+        let database = try await TestDatabase("pq_serializable")
+        let first = try await database.connect()
+        let second = try await database.connect()
+        let observer = try await database.connect()
+        try await observer.execute("""
+            CREATE TABLE doctors (id int PRIMARY KEY, on_call bool NOT NULL);
+            INSERT INTO doctors VALUES (1, true), (2, true);
+            """)
+
+        try await first.execute("BEGIN ISOLATION LEVEL SERIALIZABLE")
+        _ = try await first.query("SELECT count(*) FROM doctors WHERE on_call")
+        _ = try await first.query("UPDATE doctors SET on_call = false WHERE id = 1")
+
+        let pending = Task {
+            try await second.transaction([
+                Query("SELECT count(*) AS n FROM doctors WHERE on_call"),
+                Query("UPDATE doctors SET on_call = false WHERE id = 2"),
+                Query("SELECT pg_sleep(0.5)"),
+            ])
+        }
+        try await waitUntilSleeping(second.backendPID, observer: observer)
+        try await first.execute("COMMIT")
+
+        let error = try await #require(throws: PostgresError.self) { _ = try await pending.value }
+        #expect(error.isSerializationFailure)
+        #expect(error.isCommitFailure)
+        #expect(error.statementIndex == 4)
+        #expect(second.isReusable)
+        let onCall = try await observer.query("SELECT id FROM doctors WHERE on_call ORDER BY id")
+        #expect(try onCall.map { try $0["id"].int() } == [2])
+    }
+}
