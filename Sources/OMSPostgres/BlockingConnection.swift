@@ -60,6 +60,9 @@ public final class BlockingConnection {
 
     /// Runs SQL with the simple query protocol, several statements allowed (no parameters):
     /// session setup, `LISTEN`, `ROLLBACK`, migrations. Every statement's result is checked.
+    /// Several statements in one string run as one implicit transaction unless
+    /// they contain their own `BEGIN`/`COMMIT`, so `VACUUM` or `CREATE DATABASE`
+    /// need a call of their own.
     public func execute(_ sql: String) throws {
         guard PQsendQuery(handle, sql) == 1 else { throw lostError(requestSent: false) }
         var failure: PostgresError?
