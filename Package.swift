@@ -36,7 +36,7 @@ let package = Package(
         // A small Swift layer over libpq: pipelined transactions, prepared statements, pool, LISTEN.
         .target(name: "OMSPostgres", dependencies: ["CLibpq"], swiftSettings: strict),
         // Client and backend CPU per pipelined transaction (docs/performance.md, scripts/driver-bench).
-        .executableTarget(name: "OMSDriverBench", dependencies: ["OMSPostgres", "EmbeddedPostgres"], swiftSettings: strict),
+        .executableTarget(name: "OMSDriverBench", dependencies: ["OMSPostgres", "CLibpq", "EmbeddedPostgres"], swiftSettings: strict),
         // Finds PostgreSQL server binaries and runs a private cluster.
         .target(name: "EmbeddedPostgres", swiftSettings: strict),
         .target(

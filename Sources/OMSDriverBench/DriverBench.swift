@@ -7,9 +7,10 @@ import OMSPostgres
 /// in one pipeline sync, as in issue 15's table. Client CPU is this process's
 /// `getrusage(RUSAGE_SELF)`; backend CPU is `/proc/<PQbackendPID>/stat`.
 ///
-/// Usage: oms-driver-bench [--conninfo STRING] [--transactions N]
-/// Without --conninfo (or OMS_BENCH_DATABASE_URL) it starts or reuses the
-/// embedded test cluster under .build/oms-test-pg.
+/// Usage: oms-driver-bench [--conninfo STRING | --data-dir DIR] [--transactions N]
+/// --data-dir starts a durable cluster there (stopped on exit), as
+/// scripts/driver-bench does; without either (or OMS_BENCH_DATABASE_URL) it
+/// starts or reuses the non-durable test cluster under .build/oms-test-pg.
 @main
 struct DriverBench {
     static func main() async throws {
@@ -19,10 +20,10 @@ struct DriverBench {
         }
         let transactions = option("--transactions").flatMap(Int.init) ?? 3000
         let conninfo = try option("--conninfo") ?? ProcessInfo.processInfo.environment["OMS_BENCH_DATABASE_URL"]
-            ?? embeddedDatabase()
+            ?? embeddedDatabase(dataDirectory: option("--data-dir"))
         try setUp(conninfo)
         print("one connection, sequential, \(transactions) transactions each; µs per transaction")
-        print("mode                                 client  backend  wall")
+        print("mode                                     client  backend  wall")
         for statement in [BenchStatement.update, .insert] {
             // The blocking connection, called on this thread, is the floor: libpq and
             // the Swift layer with no hand-off. The async Connection adds its thread.
@@ -35,11 +36,17 @@ struct DriverBench {
                 _ = try await connection.transaction([statement.query(i)])
             })
             connection.close()
+            // The design not taken, measured the same way (see DispatchDriver).
+            let dispatch = try DispatchDriver(conninfo, prepare: "bench_dispatch_\(statement.label)", sql: statement.sql)
+            report("DispatchSource on PQsocket, \(statement.label)", try await measureAsync(transactions, backendPID: dispatch.backendPID) { i in
+                try await dispatch.transaction("bench_dispatch_\(statement.label)", statement.parameters(i))
+            })
+            dispatch.close()
         }
     }
 
     static func report(_ label: String, _ sample: Sample) {
-        let padded = label.padding(toLength: 36, withPad: " ", startingAt: 0)
+        let padded = label.padding(toLength: 40, withPad: " ", startingAt: 0)
         print(padded, String(format: "%6.1f  %7.1f  %5.1f", sample.client, sample.backend, sample.wall))
     }
 
@@ -55,10 +62,10 @@ struct DriverBench {
         try connection.execute("VACUUM ANALYZE bench_accounts")  // not inside the implicit transaction above
     }
 
-    static func embeddedDatabase() throws -> String {
+    static func embeddedDatabase(dataDirectory: String?) throws -> String {
         EmbeddedPostgres.stopOnExit()
-        let directory = FileManager.default.currentDirectoryPath + "/.build/oms-test-pg"
-        let endpoint = try EmbeddedPostgres(dataDirectory: directory, durable: false).start()
+        let directory = dataDirectory ?? FileManager.default.currentDirectoryPath + "/.build/oms-test-pg"
+        let endpoint = try EmbeddedPostgres(dataDirectory: directory, durable: dataDirectory != nil).start()
         let base = "host=\(endpoint.host) port=\(endpoint.port) user=\(endpoint.username)"
         let admin = try BlockingConnection(base + " dbname=\(endpoint.database)")
         let exists = try admin.pipeline([Query("SELECT 1 FROM pg_database WHERE datname = 'oms_driver_bench'")])[0].get()
@@ -79,10 +86,16 @@ enum BenchStatement {
 
     var label: String { self == .update ? "UPDATE" : "INSERT" }
 
-    func query(_ i: Int) -> Query {
+    var sql: String { self == .update ? Self.updateStatement.sql : Self.insertStatement.sql }
+
+    func parameters(_ i: Int) -> [String] {
         switch self {
-        case .update: Query(Self.updateStatement, ["1.25", String(i % 1000 + 1)])
-        case .insert: Query(Self.insertStatement, [String(i % 1000 + 1), "1.25"])
+        case .update: ["1.25", String(i % 1000 + 1)]
+        case .insert: [String(i % 1000 + 1), "1.25"]
         }
+    }
+
+    func query(_ i: Int) -> Query {
+        Query(self == .update ? Self.updateStatement : Self.insertStatement, parameters(i))
     }
 }

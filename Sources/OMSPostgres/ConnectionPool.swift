@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// A bounded set of `Connection`s shared by concurrent tasks.
 ///
@@ -8,20 +8,24 @@ import Synchronization
 /// inside a transaction block is closed, and a replacement opened if someone
 /// waits. No background task runs; a connection that died while idle is found
 /// on its next use (which fails with `requestSent: false`, safe to retry).
-public final class ConnectionPool: Sendable {
+///
+/// `@unchecked Sendable`: `state` and `nextID` are touched only while `lock`
+/// is held (`Mutex` would say so to the compiler, but needs macOS 15).
+public final class ConnectionPool: @unchecked Sendable {
     /// The configuration the pool was made with.
     public let configuration: PoolConfiguration
-    private let state: Mutex<PoolState>
-    private let ids = Atomic<Int>(0)
+    private let lock = NSLock()
+    private var state: PoolState
+    private var nextID = 0
 
     /// A pool; no connection is opened until the first lease.
     public init(_ configuration: PoolConfiguration) {
         self.configuration = configuration
-        self.state = Mutex(PoolState(maximum: max(1, configuration.maximumConnections)))
+        self.state = PoolState(maximum: max(1, configuration.maximumConnections))
     }
 
     /// Counts of open, idle and waiting.
-    public var statistics: PoolStatistics { state.withLock { $0.statistics } }
+    public var statistics: PoolStatistics { withState { $0.statistics } }
 
     /// Leases a connection for `body` and releases it afterwards, whatever `body` does.
     public func withConnection<T>(
@@ -55,19 +59,22 @@ public final class ConnectionPool: Sendable {
     /// Gives a leased connection back (or closes it, if it is broken or still in a transaction).
     public func release(_ connection: Connection) {
         let reusable = connection.isReusable
-        for action in state.withLock({ $0.release(connection, reusable: reusable) }) { perform(action) }
+        for action in withState({ $0.release(connection, reusable: reusable) }) { perform(action) }
     }
 
     /// Fails waiting leases and closes idle connections; leased ones close when released.
     public func close() {
-        for action in state.withLock({ $0.close() }) { perform(action) }
+        for action in withState({ $0.close() }) { perform(action) }
     }
 
     private func acquire() async throws -> Connection {
-        let id = ids.wrappingAdd(1, ordering: .relaxed).newValue
+        let id = withState { _ in
+            nextID += 1
+            return nextID
+        }
         let timeout = configuration.leaseTimeout
         return try await withCheckedThrowingContinuation { continuation in
-            switch state.withLock({ $0.lease(id: id, continuation) }) {
+            switch withState({ $0.lease(id: id, continuation) }) {
             case .use(let connection):
                 continuation.resume(returning: connection)
             case .fail(let error):
@@ -76,11 +83,17 @@ public final class ConnectionPool: Sendable {
                 if connect { openConnection() }
                 let timer = Task { [weak self] in
                     guard (try? await Task.sleep(for: timeout)) != nil, let self else { return }
-                    self.perform(self.state.withLock { $0.timedOut(id: id, timeout: timeout) })
+                    self.perform(self.withState { $0.timedOut(id: id, timeout: timeout) })
                 }
-                if !state.withLock({ $0.setTimer(id: id, timer) }) { timer.cancel() }
+                if !withState({ $0.setTimer(id: id, timer) }) { timer.cancel() }
             }
         }
+    }
+
+    private func withState<T>(_ body: (inout PoolState) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
     }
 
     private func openConnection() {
@@ -88,9 +101,9 @@ public final class ConnectionPool: Sendable {
         Task {
             do {
                 let connection = try await Connection.connect(conninfo)
-                perform(state.withLock { $0.connected(connection) })
+                perform(withState { $0.connected(connection) })
             } catch {
-                perform(state.withLock { $0.connectFailed(error) })
+                perform(withState { $0.connectFailed(error) })
             }
         }
     }
