@@ -5,6 +5,10 @@
 /// and every queued one fail at once with `ConnectionError.lost`, and later
 /// ones fail immediately. `ConnectionPool` hands these out; a `Connection`
 /// can also be used on its own.
+///
+/// Task cancellation does not interrupt a statement the server is running;
+/// bound statements with `statement_timeout` (e.g. `options=-c statement_timeout=5s`
+/// in the connection string) instead.
 public final class Connection: Sendable {
     private let thread: ConnectionThread
     /// The server process serving this session (`PQbackendPID`), for

@@ -25,7 +25,10 @@ final class ConnectionThread: @unchecked Sendable {
     }
 
     private struct Job {
-        let run: (BlockingConnection) -> Void
+        /// Does the work and returns how to resume the caller, which happens only
+        /// after the thread has recorded the connection's new state, so a caller
+        /// that releases the connection at once sees it (`isReusable`).
+        let run: (BlockingConnection) -> () -> Void
         let fail: (ConnectionError) -> Void
     }
 
@@ -57,7 +60,10 @@ final class ConnectionThread: @unchecked Sendable {
     func run<T: Sendable>(_ body: @escaping @Sendable (BlockingConnection) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             let job = Job(
-                run: { connection in continuation.resume(with: Result { try body(connection) }) },
+                run: { connection in
+                    let result = Result { try body(connection) }
+                    return { continuation.resume(with: result) }
+                },
                 fail: { continuation.resume(throwing: $0) }
             )
             condition.lock()
@@ -110,7 +116,7 @@ final class ConnectionThread: @unchecked Sendable {
 
     private func loop() {
         while let job = nextJobOrStop() {
-            job.run(connection)
+            let resume = job.run(connection)
             let nowIdle = connection.isIdle
             if connection.isBroken {
                 fail(with: connection.lostError(requestSent: false))
@@ -119,6 +125,7 @@ final class ConnectionThread: @unchecked Sendable {
                 idle = nowIdle
                 condition.unlock()
             }
+            resume()
         }
         // The connection (and its socket) goes when the last reference does:
         // the thread's, as `ConnectionThread` is released after this returns.

@@ -26,9 +26,10 @@ public final class NotificationListener: @unchecked Sendable {
     /// The server process of the listening session.
     public let backendPID: Int32
 
-    // `connection` is touched only on `queue`: in the source's handlers and in `listen`.
+    // `connection` is touched only on `queue`: in the source's handlers and in
+    // `listen`. The cancel handler drops it, which ends the session (PQfinish).
     private let queue: DispatchQueue
-    private let connection: BlockingConnection
+    private var connection: BlockingConnection?
     private let source: any DispatchSourceRead
     private let continuation: AsyncThrowingStream<Notification, any Error>.Continuation
 
@@ -61,7 +62,10 @@ public final class NotificationListener: @unchecked Sendable {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             queue.async {
                 continuation.resume(with: Result {
-                    try self.connection.execute("LISTEN " + self.connection.quoteIdentifier(channel))
+                    guard let connection = self.connection, !self.source.isCancelled else {
+                        throw ConnectionError(kind: .closed, message: "the listener was closed or lost")
+                    }
+                    try connection.execute("LISTEN " + connection.quoteIdentifier(channel))
                 })
                 self.drain()  // LISTEN's round trip may have carried notifications in.
             }
@@ -79,8 +83,8 @@ public final class NotificationListener: @unchecked Sendable {
     private func start() {
         source.setEventHandler { [self] in drain() }
         // The socket belongs to libpq: it is closed (PQfinish, when `connection` goes)
-        // only after the source is cancelled, as dispatch requires.
-        source.setCancelHandler { [self] in _ = connection }
+        // only once the source is cancelled, as dispatch requires.
+        source.setCancelHandler { [self] in connection = nil }
         continuation.onTermination = { [weak self] _ in
             guard let self else { return }
             queue.async { self.source.cancel() }
@@ -90,7 +94,7 @@ public final class NotificationListener: @unchecked Sendable {
     }
 
     private func drain() {
-        if source.isCancelled { return }
+        guard let connection, !source.isCancelled else { return }
         if PQconsumeInput(connection.handle) == 0 || connection.isBroken {
             continuation.finish(throwing: connection.lostError())
             source.cancel()
