@@ -1,4 +1,6 @@
+import Foundation
 import OMSPostgres
+import OMSTesting
 import Testing
 
 @Suite("Connection")
@@ -12,6 +14,21 @@ struct ConnectionTests {
             #expect(try rows[0]["db"].string().hasPrefix("pq_connect_"))
             #expect(try rows[0]["pid"].int() == Int(connection.backendPID))
         }
+    }
+
+    @Test("a multi-host URI with target_session_attrs=read-write skips a dead host and finds the primary")
+    func multiHost() async throws {
+        let database = try await TestDatabase("pq_multihost")
+        let server = try await TestPostgres.server()
+        let name = String(database.uri.split(separator: "/").last!)
+        // Port 1 on loopback refuses at once; libpq tries the next host.
+        let user = server.username + (server.password.map { ":" + ($0.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0) } ?? "")
+        let uri = "postgresql://\(user)@127.0.0.1:1,\(server.host):\(server.port)/\(name)"
+            + "?target_session_attrs=read-write&connect_timeout=5"
+        let connection = try await Connection.connect(uri)
+        let rows = try await connection.query("SELECT pg_is_in_recovery() AS standby, inet_server_port() AS port")
+        #expect(try rows[0]["standby"].bool() == false)
+        #expect(try rows[0]["port"].int() == server.port)
     }
 
     @Test("a connection string that cannot connect fails with connectFailed")

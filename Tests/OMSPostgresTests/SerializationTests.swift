@@ -44,3 +44,51 @@ struct SerializationTests {
         #expect(try onCall.map { try $0["id"].int() } == [2])
     }
 }
+
+@Suite("Deadlocks and read-only transactions")
+struct TransactionKindsTests {
+    @Test("a deadlock victim's transaction fails with 40P01 at the statement that waited")
+    func deadlock() async throws {
+        let database = try await TestDatabase("pq_deadlock")
+        let first = try await database.connect()
+        let second = try await database.connect()
+        try await first.execute("CREATE TABLE accounts (id int PRIMARY KEY, n int NOT NULL); INSERT INTO accounts VALUES (1, 0), (2, 0)")
+        try await first.execute("BEGIN; UPDATE accounts SET n = n + 1 WHERE id = 1")
+        let pending = Task {
+            try await second.transaction([
+                Query("UPDATE accounts SET n = n + 1 WHERE id = 2"),
+                Query("UPDATE accounts SET n = n + 1 WHERE id = 1"),
+            ], isolation: .readCommitted)
+        }
+        let observer = try await database.connect()
+        for _ in 0..<500 {
+            let waiting = try await observer.query(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = $1 AND wait_event_type = 'Lock'", [String(second.backendPID)]
+            )
+            if !waiting.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        // The second waits for row 1; the first now waits for row 2. After
+        // deadlock_timeout (1 s) the second, which has waited longest, is chosen.
+        _ = try await first.query("UPDATE accounts SET n = n + 1 WHERE id = 2")
+        let error = try await #require(throws: PostgresError.self) { _ = try await pending.value }
+        #expect(error.isDeadlock)
+        #expect(error.isRetryable)
+        #expect(error.statementIndex == 2)
+        #expect(second.isReusable)
+        try await first.execute("COMMIT")
+    }
+
+    @Test("a READ ONLY transaction refuses a write with 25006 and leaves the session idle")
+    func readOnly() async throws {
+        let connection = try await TestDatabase("pq_read_only").connect()
+        try await connection.execute("CREATE TABLE t (id int)")
+        let rows = try await connection.transaction([Query("SELECT count(*) AS n FROM t")], readOnly: true)
+        #expect(try rows[0][0]["n"].int() == 0)
+        let error = try await #require(throws: PostgresError.self) {
+            _ = try await connection.transaction([Query("INSERT INTO t VALUES (1)")], readOnly: true)
+        }
+        #expect(error.sqlState == "25006")
+        #expect(connection.isReusable)
+    }
+}
