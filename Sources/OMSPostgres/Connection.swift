@@ -8,7 +8,10 @@
 ///
 /// Task cancellation does not interrupt a statement the server is running;
 /// bound statements with `statement_timeout` (e.g. `options=-c statement_timeout=5s`
-/// in the connection string) instead.
+/// in the connection string) instead. A peer that vanishes without closing
+/// the socket (a network partition) is noticed only by TCP: set
+/// `keepalives_idle`, `keepalives_interval`, `keepalives_count` and
+/// `tcp_user_timeout` in the connection string to bound that wait.
 public final class Connection: Sendable {
     private let thread: ConnectionThread
     /// The server process serving this session (`PQbackendPID`), for
