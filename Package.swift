@@ -13,6 +13,8 @@ let package = Package(
         .executable(name: "oms", targets: ["oms"]),
         .library(name: "OMSCore", targets: ["OMSCore"]),
         .library(name: "OMSClient", targets: ["OMSClient"]),
+        .library(name: "OMSPostgres", targets: ["OMSPostgres"]),
+        .executable(name: "oms-driver-bench", targets: ["OMSDriverBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
@@ -29,6 +31,12 @@ let package = Package(
     targets: [
         // Pure domain: identifiers, the lifecycle table, validation, errors. No I/O.
         .target(name: "OMSCore", swiftSettings: strict),
+        // libpq, PostgreSQL's own client library (libpq-dev; `.ci/run` installs it where missing).
+        .systemLibrary(name: "CLibpq", path: "Sources/CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        // A small Swift layer over libpq: pipelined transactions, prepared statements, pool, LISTEN.
+        .target(name: "OMSPostgres", dependencies: ["CLibpq"], swiftSettings: strict),
+        // Client and backend CPU per pipelined transaction (docs/performance.md, scripts/driver-bench).
+        .executableTarget(name: "OMSDriverBench", dependencies: ["OMSPostgres", "CLibpq", "EmbeddedPostgres"], swiftSettings: strict),
         // Finds PostgreSQL server binaries and runs a private cluster.
         .target(name: "EmbeddedPostgres", swiftSettings: strict),
         .target(
@@ -99,6 +107,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore"], swiftSettings: strict),
+        .testTarget(name: "OMSPostgresTests", dependencies: ["OMSPostgres", "OMSTesting"], swiftSettings: strict),
         .testTarget(
             name: "OMSProtocolTests",
             dependencies: ["OMSCore", "OMSProtocol", .product(name: "NIOCore", package: "swift-nio"),

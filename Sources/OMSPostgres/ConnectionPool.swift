@@ -1,0 +1,127 @@
+import Foundation
+
+/// A bounded set of `Connection`s shared by concurrent tasks.
+///
+/// A lease takes an idle connection, or opens one while fewer than
+/// `maximumConnections` exist, or waits (first come, first served) for one to
+/// be released, up to `leaseTimeout`. A connection that comes back broken or
+/// inside a transaction block is closed, and a replacement opened if someone
+/// waits. No background task runs; a connection that died while idle is found
+/// on its next use (which fails with `requestSent: false`, safe to retry).
+///
+/// `@unchecked Sendable`: `state` and `nextID` are touched only while `lock`
+/// is held (`Mutex` would say so to the compiler, but needs macOS 15).
+public final class ConnectionPool: @unchecked Sendable {
+    /// The configuration the pool was made with.
+    public let configuration: PoolConfiguration
+    private let lock = NSLock()
+    private var state: PoolState
+    private var nextID = 0
+
+    /// A pool; no connection is opened until the first lease.
+    public init(_ configuration: PoolConfiguration) {
+        self.configuration = configuration
+        self.state = PoolState(maximum: max(1, configuration.maximumConnections))
+    }
+
+    /// Counts of open, idle and waiting.
+    public var statistics: PoolStatistics { withState { $0.statistics } }
+
+    /// Leases a connection for `body` and releases it afterwards, whatever `body` does.
+    public func withConnection<T>(
+        isolation: isolated (any Actor)? = #isolation, _ body: (Connection) async throws -> T
+    ) async throws -> T {
+        let connection = try await lease()
+        do {
+            let result = try await body(connection)
+            release(connection)
+            return result
+        } catch {
+            release(connection)
+            throw error
+        }
+    }
+
+    /// A connection for the caller alone until `release`; runs `onLease` on it first.
+    public func lease() async throws -> Connection {
+        let connection = try await acquire()
+        if let onLease = configuration.onLease {
+            do {
+                try await onLease(connection)
+            } catch {
+                release(connection)
+                throw error
+            }
+        }
+        return connection
+    }
+
+    /// Gives a leased connection back (or closes it, if it is broken or still in a transaction).
+    public func release(_ connection: Connection) {
+        let reusable = connection.isReusable
+        for action in withState({ $0.release(connection, reusable: reusable) }) { perform(action) }
+    }
+
+    /// Fails waiting leases and closes idle connections; leased ones close when released.
+    public func close() {
+        for action in withState({ $0.close() }) { perform(action) }
+    }
+
+    private func acquire() async throws -> Connection {
+        let id = withState { _ in
+            nextID += 1
+            return nextID
+        }
+        let timeout = configuration.leaseTimeout
+        return try await withCheckedThrowingContinuation { continuation in
+            switch withState({ $0.lease(id: id, continuation) }) {
+            case .use(let connection):
+                continuation.resume(returning: connection)
+            case .fail(let error):
+                continuation.resume(throwing: error)
+            case .wait(let connect):
+                if connect { openConnection() }
+                let timer = Task { [weak self] in
+                    guard (try? await Task.sleep(for: timeout)) != nil, let self else { return }
+                    self.perform(self.withState { $0.timedOut(id: id, timeout: timeout) })
+                }
+                if !withState({ $0.setTimer(id: id, timer) }) { timer.cancel() }
+            }
+        }
+    }
+
+    private func withState<T>(_ body: (inout PoolState) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&state)
+    }
+
+    private func openConnection() {
+        let conninfo = configuration.conninfo
+        Task {
+            do {
+                let connection = try await Connection.connect(conninfo)
+                perform(withState { $0.connected(connection) })
+            } catch {
+                perform(withState { $0.connectFailed(error) })
+            }
+        }
+    }
+
+    private func perform(_ action: PoolState.Action) {
+        switch action {
+        case .none:
+            break
+        case .resume(let waiter, let connection, let timer):
+            timer?.cancel()
+            waiter.resume(returning: connection)
+        case .fail(let waiter, let error, let timer):
+            timer?.cancel()
+            waiter.resume(throwing: error)
+        case .connect:
+            openConnection()
+        case .close(let connection):
+            connection.close()
+        }
+    }
+}

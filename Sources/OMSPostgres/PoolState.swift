@@ -1,0 +1,104 @@
+/// The pool's bookkeeping as a state machine: each event returns what the I/O
+/// side must do, so the lock is never held across a connect or a resume.
+struct PoolState {
+    typealias Waiter = CheckedContinuation<Connection, any Error>
+
+    private struct Waiting {
+        let id: Int
+        let continuation: Waiter
+        var timer: Task<Void, Never>?
+    }
+
+    let maximum: Int
+    private var idle: [Connection] = []
+    private var open = 0
+    private var waiting: [Waiting] = []
+    private var closed = false
+
+    init(maximum: Int) {
+        self.maximum = maximum
+    }
+
+    /// What a lease does next.
+    enum LeaseAction {
+        case use(Connection)
+        case wait(connect: Bool)
+        case fail(any Error)
+    }
+
+    /// What to do with a connection or a waiter after an event.
+    enum Action {
+        case none
+        case resume(Waiter, Connection, timer: Task<Void, Never>?)
+        case fail(Waiter, any Error, timer: Task<Void, Never>?)
+        case connect
+        case close(Connection)
+    }
+
+    var statistics: PoolStatistics { PoolStatistics(open: open, idle: idle.count, waiting: waiting.count) }
+
+    mutating func lease(id: Int, _ continuation: Waiter) -> LeaseAction {
+        if closed { return .fail(PoolClosedError()) }
+        if let connection = idle.popLast() { return .use(connection) }
+        waiting.append(Waiting(id: id, continuation: continuation))
+        guard open < maximum else { return .wait(connect: false) }
+        open += 1
+        return .wait(connect: true)
+    }
+
+    /// Returns false when the waiter was already served, so the caller cancels the timer itself.
+    mutating func setTimer(id: Int, _ timer: Task<Void, Never>) -> Bool {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return false }
+        waiting[index].timer = timer
+        return true
+    }
+
+    mutating func connected(_ connection: Connection) -> Action {
+        if closed { return .close(connection) }
+        return give(connection)
+    }
+
+    mutating func connectFailed(_ error: any Error) -> Action {
+        open -= 1
+        guard !waiting.isEmpty else { return .none }
+        let waiter = waiting.removeFirst()
+        return .fail(waiter.continuation, error, timer: waiter.timer)
+    }
+
+    /// A broken connection (or one left inside a transaction) is dropped; if
+    /// someone waits, a replacement is opened for them.
+    mutating func release(_ connection: Connection, reusable: Bool) -> [Action] {
+        if closed || !reusable {
+            open -= 1
+            guard !closed, !waiting.isEmpty, open < maximum else { return [.close(connection)] }
+            open += 1
+            return [.close(connection), .connect]
+        }
+        return [give(connection)]
+    }
+
+    mutating func timedOut(id: Int, timeout: Duration) -> Action {
+        guard let index = waiting.firstIndex(where: { $0.id == id }) else { return .none }
+        let waiter = waiting.remove(at: index)
+        return .fail(waiter.continuation, PoolTimeoutError(timeout: timeout, maximumConnections: maximum), timer: nil)
+    }
+
+    mutating func close() -> [Action] {
+        closed = true
+        var actions = idle.map { Action.close($0) }
+        open -= idle.count
+        idle = []
+        actions += waiting.map { Action.fail($0.continuation, PoolClosedError(), timer: $0.timer) }
+        waiting = []
+        return actions
+    }
+
+    private mutating func give(_ connection: Connection) -> Action {
+        guard !waiting.isEmpty else {
+            idle.append(connection)
+            return .none
+        }
+        let waiter = waiting.removeFirst()
+        return .resume(waiter.continuation, connection, timer: waiter.timer)
+    }
+}

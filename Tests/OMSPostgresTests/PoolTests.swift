@@ -1,0 +1,103 @@
+import OMSPostgres
+import Testing
+
+@Suite("ConnectionPool")
+struct PoolTests {
+    @Test("a lease times out with PoolTimeoutError when every connection is held")
+    func leaseTimeout() async throws {
+        let database = try await TestDatabase("pq_pool_timeout")
+        let pool = ConnectionPool(PoolConfiguration(
+            conninfo: database.uri, maximumConnections: 1, leaseTimeout: .milliseconds(200)
+        ))
+        let held = try await pool.lease()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = try await #require(throws: PoolTimeoutError.self) { _ = try await pool.lease() }
+        #expect(clock.now - start >= .milliseconds(200))
+        #expect(error.maximumConnections == 1)
+        pool.release(held)
+        let again = try await pool.lease()
+        #expect(again.backendPID == held.backendPID)
+        pool.release(again)
+        pool.close()
+    }
+
+    @Test("a waiting lease gets the connection released before its timeout")
+    func waiterServed() async throws {
+        let database = try await TestDatabase("pq_pool_wait")
+        let pool = ConnectionPool(PoolConfiguration(conninfo: database.uri, maximumConnections: 1))
+        let held = try await pool.lease()
+        let waiter = Task { try await pool.withConnection { $0.backendPID } }
+        while pool.statistics.waiting == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        pool.release(held)
+        #expect(try await waiter.value == held.backendPID)
+        pool.close()
+    }
+
+    @Test("a connection killed under a waiting query fails it and the queued one at once, and the pool replaces it")
+    func killedUnderQuery() async throws {
+        let database = try await TestDatabase("pq_pool_kill")
+        let pool = ConnectionPool(PoolConfiguration(conninfo: database.uri, maximumConnections: 1))
+        let observer = try await database.connect()
+        let victim = try await pool.lease()
+        let sleeping = Task { try await victim.query("SELECT pg_sleep(60)") }
+        try await waitUntilSleeping(victim.backendPID, observer: observer)
+        let queued = Task { try await victim.query("SELECT 1") }  // waits behind the sleep
+        try await Task.sleep(for: .milliseconds(50))
+
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await terminate(victim.backendPID, from: observer)
+        for task in [sleeping, queued] {
+            let error = try await #require(throws: ConnectionError.self) { _ = try await task.value }
+            #expect(error.isConnectionLost)
+        }
+        #expect(clock.now - start < .seconds(5))
+        #expect(!victim.isReusable)
+
+        pool.release(victim)
+        let replacement = try await pool.lease()
+        #expect(replacement.backendPID != victim.backendPID)
+        #expect(try await replacement.query("SELECT 1 AS one")[0]["one"].int() == 1)
+        #expect(pool.statistics.open == 1)
+        pool.release(replacement)
+        pool.close()
+    }
+
+    @Test("a connection that died while idle fails its next request as not sent")
+    func diedWhileIdle() async throws {
+        let database = try await TestDatabase("pq_idle_kill")
+        let connection = try await database.connect()
+        let observer = try await database.connect()
+        try await terminate(connection.backendPID, from: observer)
+        try await Task.sleep(for: .milliseconds(100))  // the server's FATAL and FIN reach the socket
+        let error = try await #require(throws: ConnectionError.self) { _ = try await connection.query("SELECT 1") }
+        #expect(error.isConnectionLost)
+        #expect(!error.requestSent)
+    }
+
+    @Test("the lease hook runs a statement on every leased connection")
+    func leaseHook() async throws {
+        let database = try await TestDatabase("pq_pool_hook")
+        let pool = ConnectionPool(PoolConfiguration(conninfo: database.uri, maximumConnections: 2) { connection in
+            _ = try await connection.query("SELECT set_config('oms.tenant', 'tenant-7', false)")
+        })
+        let tenant = try await pool.withConnection { try await $0.query("SELECT current_setting('oms.tenant') AS t") }
+        #expect(try tenant[0]["t"].string() == "tenant-7")
+        pool.close()
+    }
+
+    @Test("a connection released inside a transaction block is closed, not reused")
+    func releasedInTransaction() async throws {
+        let database = try await TestDatabase("pq_pool_txn")
+        let pool = ConnectionPool(PoolConfiguration(conninfo: database.uri, maximumConnections: 1))
+        let first = try await pool.lease()
+        try await first.execute("BEGIN")
+        pool.release(first)
+        let second = try await pool.lease()
+        #expect(second.backendPID != first.backendPID)
+        #expect(second.isReusable)
+        pool.release(second)
+        pool.close()
+    }
+}
