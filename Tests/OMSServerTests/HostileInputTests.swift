@@ -132,6 +132,22 @@ struct HostileInputTests {
         }
     }
 
+    @Test("over the wire, a value only the schema refuses (a 201-character rule name) is INVALID_ARGUMENT naming its column")
+    func schemaRefusalOverTheWire() async throws {
+        try await TestServer.with { server in
+            let compliance = try await Caller(server, as: "compliance")
+            let before = try await Self.fingerprint(server.db)
+            // Free text may be 4096 characters at the edge; the rules table keeps names to 200 (a CHECK).
+            let answer = try await compliance.call("oms.create_rule", #"""
+                {"rule_type":"max_order_quantity","parameters":{"max_quantity":"10"},"target_accounts":["PORT-001"],"name":"\#(String(repeating: "n", count: 201))"}
+                """#)
+            #expect(answer.errorName == "INVALID_ARGUMENT", "\(answer)")
+            #expect(answer["error"]?["data"]?["field"] == .string("name"), "\(answer)")
+            #expect(try await Self.fingerprint(server.db) == before, "a refused call wrote something")
+            await compliance.connection.close()
+        }
+    }
+
     @Test("a value PostgreSQL refuses past the edge maps to INVALID_ARGUMENT with its column, never INTERNAL")
     func constraintBackstop() async throws {
         try await TestDatabase.with { db in
