@@ -42,8 +42,7 @@ let package = Package(
         .target(
             name: "OMSStore",
             dependencies: [
-                "OMSCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "OMSCore", "OMSPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -86,8 +85,7 @@ let package = Package(
         .target(
             name: "OMSTesting",
             dependencies: [
-                "EmbeddedPostgres", "OMSStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EmbeddedPostgres", "OMSStore", "OMSPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 extension OrderStore {
     /// Groups live orders, none already in a basket, into a new basket.
@@ -10,10 +10,10 @@ extension OrderStore {
             try Restructuring.decideBasket(name: name, orders: orders, role: actor.role)
             let now = Timestamp.microseconds(Date())
             let basketId = Identifier.make("BSK", at: now)
-            try await connection.query("""
+            try await connection.rows("""
                 INSERT INTO baskets (tenant_id, basket_id, name, created_by, created_at)
                 VALUES (\(actor.tenantId), \(basketId), \(name), \(actor.principalId), \(now))
-                """, logger: logger)
+                """)
             let changes = OrderChanges(basketId: .set(basketId))
             for order in orders {
                 var joined = order

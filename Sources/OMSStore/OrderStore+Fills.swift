@@ -1,11 +1,7 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
-/// The fill's statements run prepared (see `PreparedQuery`).
-private enum FillLockSite: PreparedSite {}
-private enum OpenPlacementsSite: PreparedSite {}
-private enum FillWriteSite: PreparedSite {}
 
 extension OrderStore {
     private enum FillOutcome: Sendable {
@@ -32,9 +28,9 @@ extension OrderStore {
             // inserts into (exec ids of one feed are sequential), and each
             // fill then aborted others as a pivot. A refusal below rolls the
             // claimed row back with the rest.
-            let rows: [PostgresRow]
+            let rows: [Row]
             do {
-                rows = try await connection.rows(prepared: FillLockSite.self, """
+                rows = try await connection.rows(prepared: """
                     WITH o AS (
                         SELECT \(unescaped: OrderRow.columns) FROM orders o
                         WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
@@ -49,8 +45,8 @@ extension OrderStore {
                         RETURNING exec_id
                     )
                     SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
-                    """, logger: logger)
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                    """)
+            } catch let error as PostgresError where error.sqlState == "23503" {
                 throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
                                details: ["placement_id": placementId ?? ""])
             }
@@ -58,10 +54,10 @@ extension OrderStore {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
             let order = try OrderRow.decode(row)
-            guard try row.makeRandomAccess()["claimed"].decode(Bool.self) else {
+            guard try row["claimed"].decode(Bool.self) else {
                 let first = try await connection.rows("""
                     SELECT order_id, order_version FROM fills WHERE tenant_id = \(actor.tenantId) AND exec_id = \(execId)
-                    """, logger: logger)
+                    """)
                 guard let (fillOrderId, version) = try first.first?.decode((String, Int32).self) else { throw RetryTransaction() }
                 guard fillOrderId == orderId else {
                     throw OMSError(.duplicateFill, "exec_id \(execId) was recorded for another order",
@@ -95,24 +91,24 @@ extension OrderStore {
         }
     }
 
-    private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: PostgresConnection)
+    private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: Transaction)
         async throws -> [Placement]
     {
-        try await connection.rows(prepared: OpenPlacementsSite.self, """
+        try await connection.rows(prepared: """
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) AND p.state = 'OPEN'
             ORDER BY p.created_at, p.placement_id FOR UPDATE
-            """, logger: logger).map(Self.decodePlacement)
+            """).map(Self.decodePlacement)
     }
 
     /// A placement that is not open: the kernel then names why the fill is refused.
-    private func placement(_ placementId: String, actor: Principal, on connection: PostgresConnection)
+    private func placement(_ placementId: String, actor: Principal, on connection: Transaction)
         async throws -> Placement
     {
         let rows = try await connection.rows("""
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
-            """, logger: logger)
+            """)
         guard let row = rows.first else {
             throw OMSError(.placementNotFound, "placement \(placementId) not found", details: ["placement_id": placementId])
         }
@@ -121,10 +117,10 @@ extension OrderStore {
 
     private func write(
         _ fill: FillRecord, _ order: Order, from state: OrderState, placements: [Placement], at now: Date,
-        actor: Principal, on connection: PostgresConnection
+        actor: Principal, on connection: Transaction
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        _ = try await connection.rows(prepared: FillWriteSite.self, """
+        _ = try await connection.rows(prepared: """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)
@@ -150,7 +146,7 @@ extension OrderStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, 'record_fill', \(state.rawValue), state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
-            """, logger: logger)
+            """)
     }
 
     /// What `close_order` answers: the closed order and how much was and was not executed.

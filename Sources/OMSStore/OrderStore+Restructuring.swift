@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// A group of orders executed together.
 public struct Basket: Sendable, Equatable {
@@ -14,14 +14,14 @@ public struct Basket: Sendable, Equatable {
 extension OrderStore {
     /// Locks several orders in one fixed order (by id), so two restructurings of
     /// overlapping orders wait for each other instead of deadlocking forever.
-    func lockOrders(_ orderIds: [String], actor: Principal, on connection: PostgresConnection) async throws -> [Order] {
+    func lockOrders(_ orderIds: [String], actor: Principal, on connection: Transaction) async throws -> [Order] {
         let ids = Array(Set(orderIds)).sorted()
         let orders = try await connection.rows("""
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = ANY(\(ids))
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
             ORDER BY o.order_id FOR UPDATE
-            """, logger: logger).map(OrderRow.decode)
+            """).map(OrderRow.decode)
         if let missing = ids.first(where: { id in !orders.contains { $0.orderId == id } }) {
             throw OMSError(.orderNotFound, "order \(missing) not found", details: ["order_id": missing])
         }
@@ -32,8 +32,8 @@ extension OrderStore {
     /// Writes a decided change to a locked order (state, basket, cancel reason)
     /// with its event, version + 1.
     func write(_ after: Order, from before: Order, command: OrderCommand, payload: EventPayload, at now: Date,
-               actor: Principal, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+               actor: Principal, on connection: Transaction) async throws {
+        try await connection.rows("""
             WITH upd AS (
                 UPDATE orders SET state = \(after.state.rawValue), basket_id = \(after.basketId),
                     cancel_reason = \(after.cancelReason), version = \(before.version + 1), updated_at = \(now)
@@ -44,12 +44,12 @@ extension OrderStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, \(command.rawValue), \(before.state.rawValue), state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload.jsonString())::jsonb, \(now) FROM upd
-            """, logger: logger)
+            """)
     }
 
     /// Cancels locked sources of a restructuring with `reason` (MERGED, SPLIT).
     func cancelSources(_ sources: [Order], reason: String, at now: Date, actor: Principal,
-                       on connection: PostgresConnection) async throws {
+                       on connection: Transaction) async throws {
         for source in sources {
             _ = try Lifecycle.decide(.cancelOrder, order: source, role: actor.role)
             var canceled = source
@@ -61,24 +61,23 @@ extension OrderStore {
     }
 
     func insertOrders(_ drafts: [NewOrder], reason: String, at now: Date, actor: Principal,
-                      on connection: PostgresConnection) async throws -> [Order] {
+                      on connection: Transaction) async throws -> [Order] {
         var created: [Order] = []
         for draft in drafts {
             let order = draft.makeOrder(tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now),
                                         createdBy: actor.principalId, at: now)
-            try await connection.query(try Self.insertQuery(order, idempotencyKey: nil, actor: actor, reason: reason),
-                                       logger: logger)
+            try await connection.rows(try Self.insertQuery(order, idempotencyKey: nil, actor: actor, reason: reason))
             created.append(order)
         }
         return created
     }
 
     func link(sources: [String], targets: [String], kind: String, at now: Date, tenantId: String,
-              on connection: PostgresConnection) async throws {
-        try await connection.query("""
+              on connection: Transaction) async throws {
+        try await connection.rows("""
             INSERT INTO order_links (tenant_id, source_order_id, target_order_id, kind, created_at)
             SELECT \(tenantId), s, t, \(kind), \(now) FROM unnest(\(sources)::text[]) s, unnest(\(targets)::text[]) t
-            """, logger: logger)
+            """)
     }
 
     /// Merges orders that agree on their economics into one new CREATED order;

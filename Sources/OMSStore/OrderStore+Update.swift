@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 extension OrderStore {
     /// Applies `update_order` under the row lock: the kernel checks field
@@ -29,7 +29,7 @@ extension OrderStore {
                         \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
                 )
                 SELECT * FROM upd
-                """, logger: logger)
+                """)
             guard let row = rows.first else { throw RetryTransaction() }
             return try OrderRow.decode(row)
         }
