@@ -58,7 +58,7 @@ let package = Package(
         .target(
             name: "OMSServer",
             dependencies: [
-                "OMSCore", "OMSStore", "OMSProtocol",
+                "OMSCore", "OMSStore", "OMSProtocol", "OMSPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -97,7 +97,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "OMSPostgres",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -116,17 +116,15 @@ let package = Package(
         ),
         .testTarget(
             name: "OMSStoreTests",
-            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres", "OMSPostgres"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "OMSServerTests",
             dependencies: ["OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
-                           "EmbeddedPostgres",
+                           "EmbeddedPostgres", "OMSPostgres",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -47,16 +47,24 @@ public struct AllocationStore: Sendable {
             try Self.checkBooking(accountId: accountId, accountPortfolioId: try r["account_portfolio_id"].decode(String?.self),
                                   portfolioId: portfolioId, order: order)
             let now = Timestamp.microseconds(Date())
-            // Read back what was stored, so the answer equals a later `get` to the microsecond.
-            let inserted = try await connection.rows(prepared: """
+            // `now` is whole microseconds and numeric keeps the scale it is
+            // given, so this equals what a later `get` reads back.
+            let allocation = Allocation(
+                allocationId: Identifier.make("ALC", at: now), orderId: orderId, accountId: accountId,
+                portfolioId: portfolioId, quantity: quantity, createdBy: actor.principalId, version: 1,
+                createdAt: now, updatedAt: now)
+            // The insert, the event and COMMIT: the second round trip.
+            let written = try await connection.finish([
+                """
                 INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity,
                     created_by, created_at, updated_at, version)
-                VALUES (\(actor.tenantId), \(Identifier.make("ALC", at: now)), \(orderId), \(accountId),
+                VALUES (\(actor.tenantId), \(allocation.allocationId), \(orderId), \(accountId),
                     \(portfolioId), \(quantity), \(actor.principalId), \(now), \(now), 1)
-                RETURNING \(unescaped: Self.columns)
-                """)
-            let allocation = try Self.decode(try Self.single(inserted))
-            try await appendEvent(.createAllocation, allocation, order: order, at: now, actor: actor, on: connection)
+                RETURNING 1
+                """,
+                Self.appendEvent(.createAllocation, allocation, order: order, at: now, actor: actor),
+            ], prepared: true)
+            guard written.allSatisfy({ $0.count == 1 }) else { throw RetryTransaction() }
             return allocation
         }
     }
@@ -101,14 +109,21 @@ public struct AllocationStore: Sendable {
                                       portfolioId: current.portfolioId, order: order)
             }
             let now = Timestamp.microseconds(Date())
-            let updated = try await connection.rows("""
-                UPDATE allocations a SET quantity = \(newQuantity), account_id = \(accountId ?? current.accountId),
-                    version = a.version + 1, updated_at = \(now)
+            var changed = current
+            changed.quantity = newQuantity
+            changed.accountId = accountId ?? current.accountId
+            changed.version = current.version + 1
+            changed.updatedAt = now
+            let written = try await connection.finish([
+                """
+                UPDATE allocations a SET quantity = \(newQuantity), account_id = \(changed.accountId),
+                    version = \(changed.version), updated_at = \(now)
                 WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
-                RETURNING \(unescaped: Self.columns)
-                """)
-            let changed = try Self.decode(try Self.single(updated))
-            try await appendEvent(.updateAllocation, changed, order: order, at: now, actor: actor, on: connection)
+                RETURNING 1
+                """,
+                Self.appendEvent(.updateAllocation, changed, order: order, at: now, actor: actor),
+            ])
+            guard written.allSatisfy({ $0.count == 1 }) else { throw RetryTransaction() }
             return changed
         }
     }
@@ -182,12 +197,11 @@ extension AllocationStore {
 
     /// Records an allocation command in the order's history: version + 1, the
     /// state unchanged (from_state = to_state), the allocation as the payload.
-    func appendEvent(
-        _ command: OrderCommand, _ allocation: Allocation, order: Order, at now: Date, actor: Principal,
-        on connection: Transaction
-    ) async throws {
+    static func appendEvent(
+        _ command: OrderCommand, _ allocation: Allocation, order: Order, at now: Date, actor: Principal
+    ) -> SQL {
         let payload = EventPayload(allocation: allocation).jsonString()
-        _ = try await connection.rows(prepared: """
+        return """
             WITH upd AS (
                 UPDATE orders SET version = version + 1, updated_at = \(now)
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
@@ -197,7 +211,8 @@ extension AllocationStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, \(command.rawValue), state, state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
-            """)
+            RETURNING 1
+            """
     }
 
     /// The one row a write returned.

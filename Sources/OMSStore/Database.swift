@@ -38,6 +38,11 @@ public struct Database: Sendable {
         try await runner.statement(scope, sql, prepared: false)
     }
 
+    /// Runs one query in a READ ONLY SERIALIZABLE transaction, one round trip; PostgreSQL refuses any write.
+    public func read(_ scope: TenantScope, _ sql: SQL) async throws -> [Row] {
+        try await runner.statement(scope, sql, readOnly: true)
+    }
+
     /// `rows(_:_:)` with the statement prepared on each connection once (hot statements of fixed SQL).
     @discardableResult
     public func rows(_ scope: TenantScope, prepared sql: SQL) async throws -> [Row] {

@@ -50,7 +50,8 @@ extension OrderStore {
                 placementId: Identifier.make("PLC", at: now), orderId: orderId, venue: venue, brokerId: brokerId,
                 strategy: strategy, quantity: quantity, createdAt: now)
             let payload = EventPayload(placement: placement).jsonString()
-            _ = try await connection.rows(prepared: """
+            // The writes, the claim and COMMIT: the second round trip.
+            try await connection.finish(prepared: """
                 WITH pl AS (
                     INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity,
                         filled_quantity, state, created_by, created_at, updated_at)

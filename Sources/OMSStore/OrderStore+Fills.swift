@@ -28,24 +28,31 @@ extension OrderStore {
             // inserts into (exec ids of one feed are sequential), and each
             // fill then aborted others as a pivot. A refusal below rolls the
             // claimed row back with the rest.
-            let rows: [Row]
+            // One round trip: BEGIN, the scope, the lock-and-claim and the
+            // order's open placements (locked too; the fill may move them).
+            let rows: [Row], open: [Placement]
             do {
-                rows = try await connection.rows(prepared: """
-                    WITH o AS (
-                        SELECT \(unescaped: OrderRow.columns) FROM orders o
-                        WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                          AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                        FOR UPDATE OF o
-                    ), claim AS (
-                        INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
-                            order_version, recorded_by)
-                        SELECT o.tenant_id, \(execId), o.order_id, \(placementId), \(quantity), \(price),
-                            \(fill.executedAt), o.version + 1, \(actor.principalId) FROM o
-                        ON CONFLICT (tenant_id, exec_id) DO NOTHING
-                        RETURNING exec_id
-                    )
-                    SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
-                    """)
+                let results = try await connection.batch([
+                    """
+                        WITH o AS (
+                            SELECT \(unescaped: OrderRow.columns) FROM orders o
+                            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                            FOR UPDATE OF o
+                        ), claim AS (
+                            INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
+                                order_version, recorded_by)
+                            SELECT o.tenant_id, \(execId), o.order_id, \(placementId), \(quantity), \(price),
+                                \(fill.executedAt), o.version + 1, \(actor.principalId) FROM o
+                            ON CONFLICT (tenant_id, exec_id) DO NOTHING
+                            RETURNING exec_id
+                        )
+                        SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
+                        """,
+                    Self.openPlacementsSQL(orderId, actor: actor),
+                ], prepared: true)
+                rows = results[0]
+                open = try results[1].map(Self.decodePlacement)
             } catch let error as PostgresError where error.sqlState == "23503" {
                 throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
                                details: ["placement_id": placementId ?? ""])
@@ -65,7 +72,6 @@ extension OrderStore {
                 }
                 return .repeated(version: Int(version))
             }
-            let open = try await lockOpenPlacements(orderId, actor: actor, on: connection)
             var named: Placement?
             if let placementId {
                 if let match = open.first(where: { $0.placementId == placementId }) {
@@ -91,14 +97,13 @@ extension OrderStore {
         }
     }
 
-    private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: Transaction)
-        async throws -> [Placement]
-    {
-        try await connection.rows(prepared: """
+    /// The order's open placements, oldest first, locked.
+    private static func openPlacementsSQL(_ orderId: String, actor: Principal) -> SQL {
+        """
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) AND p.state = 'OPEN'
             ORDER BY p.created_at, p.placement_id FOR UPDATE
-            """).map(Self.decodePlacement)
+            """
     }
 
     /// A placement that is not open: the kernel then names why the fill is refused.
@@ -120,7 +125,8 @@ extension OrderStore {
         actor: Principal, on connection: Transaction
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        _ = try await connection.rows(prepared: """
+        // The last statement: sent with the idempotency claim and COMMIT, the second round trip.
+        _ = try await connection.finish(prepared: """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)

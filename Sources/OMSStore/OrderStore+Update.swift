@@ -13,7 +13,8 @@ extension OrderStore {
             updated.version = current.version + 1
             updated.updatedAt = now
             let payload = EventPayload(changes: changes).jsonString()
-            let rows = try await connection.rows("""
+            // The write, the claim and COMMIT: the second round trip.
+            let rows = try await connection.finish("""
                 WITH upd AS (
                     UPDATE orders o SET ordered_quantity = \(updated.orderedQuantity),
                         limit_price = \(updated.limitPrice), stop_price = \(updated.stopPrice),

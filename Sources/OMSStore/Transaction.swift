@@ -52,7 +52,7 @@ public final class Transaction: Sendable {
     @discardableResult
     public func batch(_ sqls: [SQL], prepared: Bool = false) async throws -> [[Row]] {
         let prefix = takePrefix()
-        let results = try await connection.pipeline(prefix + sqls.map { $0.query(prepared: prepared) })
+        let results = try await RoundTrips.send(connection, prefix + sqls.map { $0.query(prepared: prepared) })
         if let failure = results.firstFailure { throw failure }
         return try results.dropFirst(prefix.count).map { try Array($0.get()) }
     }
@@ -62,16 +62,28 @@ public final class Transaction: Sendable {
     /// one round trip. A conflict found at commit is `COMMIT`'s own error
     /// (40001, retried by the runner), never a success.
     @discardableResult
-    public func finish(_ sql: SQL, prepared: Bool = false) async throws -> [Row] {
+    public func finish(_ sql: SQL) async throws -> [Row] {
+        try await finish([sql], prepared: false)[0]
+    }
+
+    /// `finish(_:)` with the statement prepared on this connection once.
+    @discardableResult
+    public func finish(prepared sql: SQL) async throws -> [Row] {
+        try await finish([sql], prepared: true)[0]
+    }
+
+    /// The transaction's last statements, the claim and `COMMIT`, in one round trip; each statement's rows.
+    @discardableResult
+    public func finish(_ sqls: [SQL], prepared: Bool = false) async throws -> [[Row]] {
         let prefix = takePrefix()
         let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
-        let body = [sql.query(prepared: prepared)] + (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")]
-        let results = try await connection.pipeline(prefix + body)
+        let body = sqls.map { $0.query(prepared: prepared) } + (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")]
+        let results = try await RoundTrips.send(connection, prefix + body)
         let own = Array(results.dropFirst(prefix.count))
         try TransactionRunner.check(results, claim: claim)
         state.withLockedValue { $0.committed = true }
-        try claim?.noteCommitted(own[1])
-        return Array(try own[0].get())
+        try claim?.noteCommitted(own[sqls.count])
+        return try own.prefix(sqls.count).map { Array(try $0.get()) }
     }
 
     /// Commits a transaction whose body did not `finish` it (with the claim, as `finish` does).
@@ -80,7 +92,7 @@ public final class Transaction: Sendable {
         // A body that sent nothing has nothing to commit; BEGIN was never sent.
         guard prefix.isEmpty else { return }
         let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
-        let results = try await connection.pipeline((claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")])
+        let results = try await RoundTrips.send(connection, (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")])
         try TransactionRunner.check(results, claim: claim)
         state.withLockedValue { $0.committed = true }
         if let claim { try claim.noteCommitted(results[0]) }

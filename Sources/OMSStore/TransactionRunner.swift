@@ -71,14 +71,16 @@ public struct TransactionRunner: Sendable {
     /// Runs one statement as a whole transaction, one round trip: `BEGIN`,
     /// the scope binding, the statement, the idempotency claim (for a keyed
     /// call) and `COMMIT` in one pipeline sync.
-    public func statement(_ scope: TenantScope, _ sql: SQL, prepared: Bool = false) async throws -> [Row] {
+    public func statement(_ scope: TenantScope, _ sql: SQL, prepared: Bool = false, readOnly: Bool = false)
+        async throws -> [Row]
+    {
         try await retrying {
             try await leased { connection in
-                let claim = IdempotencyClaim.pendingClaim
-                let queries = Self.opening(scope, readOnly: false) + [sql.query(prepared: prepared)]
+                let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
+                let queries = Self.opening(scope, readOnly: readOnly) + [sql.query(prepared: prepared)]
                     + (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")]
                 do {
-                    let results = try await connection.pipeline(queries)
+                    let results = try await RoundTrips.send(connection, queries)
                     try Self.check(results, claim: claim)
                     if let claim { try claim.noteCommitted(results[3]) }
                     return Array(try results[2].get())
@@ -108,7 +110,7 @@ public struct TransactionRunner: Sendable {
 
     /// Leaves the session outside any transaction; a connection that cannot is closed by the pool on release.
     static func rollBack(_ connection: Connection) async {
-        _ = try? await connection.execute("ROLLBACK")
+        _ = try? await RoundTrips.send(connection, [Query("ROLLBACK")])
     }
 
     /// Runs `body` with a connection leased from the pool, counted as waiting
