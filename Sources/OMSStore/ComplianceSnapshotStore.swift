@@ -126,8 +126,9 @@ extension ComplianceSnapshotStore {
         let working = PortfolioSnapshot.workingStates.map(\.rawValue).sorted()
         let adding = Direction.allCases.filter { $0.sign > 0 }.map(\.rawValue)
         // One row per instrument (or one row with a NULL instrument when there
-        // are none), each carrying the portfolio's cash.
-        let rows = try await connection.rows("""
+        // are none), each carrying the portfolio's cash; and the portfolio's
+        // active rules. Both in one round trip.
+        let results = try await connection.batch(["""
             WITH quantities AS (
                 SELECT instrument_id, quantity AS position, 0::numeric AS working FROM positions
                 WHERE tenant_id = \(actor.tenantId) AND portfolio_id = \(portfolioId)
@@ -157,7 +158,12 @@ extension ComplianceSnapshotStore {
             LEFT JOIN prices pr ON pr.tenant_id = p.tenant_id AND pr.instrument_id = q.instrument_id
             WHERE p.tenant_id = \(actor.tenantId) AND p.portfolio_id = \(portfolioId)
             ORDER BY q.instrument_id
-            """)
+            """, """
+            SELECT \(unescaped: RuleRow.columns) FROM rules r
+            WHERE r.tenant_id = \(actor.tenantId) AND r.active AND r.target_accounts @> ARRAY[\(portfolioId)::text]
+            ORDER BY r.created_at, r.rule_id
+            """])
+        let rows = results[0]
         guard let first = rows.first else {
             throw OMSError(.invalidPortfolio, "unknown portfolio \(portfolioId)", details: ["portfolio_id": portfolioId])
         }
@@ -175,11 +181,7 @@ extension ComplianceSnapshotStore {
                 issuer: try r["issuer"].decode(String?.self), sector: try r["sector"].decode(String?.self))
             snapshot.prices[id] = try r["price"].decode(Decimal?.self)
         }
-        let rules = try await connection.rows("""
-            SELECT \(unescaped: RuleRow.columns) FROM rules r
-            WHERE r.tenant_id = \(actor.tenantId) AND r.active AND r.target_accounts @> ARRAY[\(portfolioId)::text]
-            ORDER BY r.created_at, r.rule_id
-            """).map(RuleRow.decode)
+        let rules = try results[1].map(RuleRow.decode)
         return Loaded(snapshot: snapshot, rules: rules)
     }
 }
