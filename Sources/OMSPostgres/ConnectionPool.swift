@@ -103,7 +103,7 @@ public final class ConnectionPool: @unchecked Sendable {
                 let connection = try await Connection.connect(conninfo)
                 perform(withState { $0.connected(connection) })
             } catch {
-                perform(withState { $0.connectFailed(error) })
+                for action in withState({ $0.connectFailed(error) }) { perform(action) }
             }
         }
     }

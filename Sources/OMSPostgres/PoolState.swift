@@ -58,11 +58,16 @@ struct PoolState {
         return give(connection)
     }
 
-    mutating func connectFailed(_ error: any Error) -> Action {
+    /// A connection attempt failed. While other connections are open (or
+    /// opening), waiters stay queued for one of them: a server at
+    /// `max_connections` refuses new sessions although this pool's own will be
+    /// free in a moment. With none left, nothing will be released, so every
+    /// waiter fails now with the reason (the database is unreachable).
+    mutating func connectFailed(_ error: any Error) -> [Action] {
         open -= 1
-        guard !waiting.isEmpty else { return .none }
-        let waiter = waiting.removeFirst()
-        return .fail(waiter.continuation, error, timer: waiter.timer)
+        guard open == 0 else { return [] }
+        defer { waiting.removeAll() }
+        return waiting.map { .fail($0.continuation, error, timer: $0.timer) }
     }
 
     /// A broken connection (or one left inside a transaction) is dropped; if

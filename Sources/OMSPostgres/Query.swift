@@ -32,4 +32,9 @@ public struct Query: Sendable, Hashable {
         case .prepared(let statement): statement.sql
         }
     }
+
+    /// Whether the SQL or a parameter holds U+0000, which libpq's C strings would cut off.
+    var containsNUL: Bool {
+        sql.utf8.contains(0) || parameters.contains { $0?.utf8.contains(0) == true }
+    }
 }
