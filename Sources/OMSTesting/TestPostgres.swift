@@ -121,7 +121,9 @@ public enum TestPostgres {
 
     private static func startEmbedded() throws -> ServerInfo {
         EmbeddedPostgres.stopOnExit()
-        let cluster = EmbeddedPostgres(dataDirectory: embeddedDataDirectory, durable: false)
+        // The test processes run many tests at once, each with pools and often
+        // a sidecar or two of its own: a peak of 200 sessions was reached.
+        let cluster = EmbeddedPostgres(dataDirectory: embeddedDataDirectory, durable: false, maxConnections: 500)
         let endpoint = try cluster.start()
         return ServerInfo(
             host: endpoint.host,
