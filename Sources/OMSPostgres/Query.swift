@@ -35,6 +35,10 @@ public struct Query: Sendable, Hashable {
 
     /// Whether the SQL or a parameter holds U+0000, which libpq's C strings would cut off.
     var containsNUL: Bool {
-        sql.utf8.contains(0) || parameters.contains { $0?.utf8.contains(0) == true }
+        let sqlHasNUL = switch kind {
+        case .sql(let sql, _): sql.utf8.contains(0)
+        case .prepared(let statement): statement.containsNUL
+        }
+        return sqlHasNUL || parameters.contains { $0?.utf8.contains(0) == true }
     }
 }
