@@ -102,7 +102,7 @@ struct AdminCommand: AsyncParsableCommand {
             } else {
                 print("BI role \(created.roleName) created for tenant \(created.tenantId): read-only, reporting views only")
                 print("password (shown once, store it now): \(created.password)")
-                print("connect: psql '\(login.urlString)'")
+                print("connect: psql \"\(login.urlString)\"")
             }
         }
     }
