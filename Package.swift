@@ -17,7 +17,6 @@ let package = Package(
         .executable(name: "oms-driver-bench", targets: ["OMSDriverBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -42,8 +41,7 @@ let package = Package(
         .target(
             name: "OMSStore",
             dependencies: [
-                "OMSCore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "OMSCore", "OMSPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -59,7 +57,7 @@ let package = Package(
         .target(
             name: "OMSServer",
             dependencies: [
-                "OMSCore", "OMSStore", "OMSProtocol",
+                "OMSCore", "OMSStore", "OMSProtocol", "OMSPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -86,8 +84,7 @@ let package = Package(
         .target(
             name: "OMSTesting",
             dependencies: [
-                "EmbeddedPostgres", "OMSStore",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "EmbeddedPostgres", "OMSStore", "OMSPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
@@ -99,7 +96,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                "OMSPostgres",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -118,17 +115,15 @@ let package = Package(
         ),
         .testTarget(
             name: "OMSStoreTests",
-            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres", "OMSPostgres"],
             swiftSettings: strict
         ),
         .testTarget(
             name: "OMSServerTests",
             dependencies: ["OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
-                           "EmbeddedPostgres",
+                           "EmbeddedPostgres", "OMSPostgres",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),
-                           .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "Prometheus", package: "swift-prometheus"),
                            .product(name: "Logging", package: "swift-log"),
                            .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -24,13 +24,17 @@ public struct EmbeddedPostgres: Sendable {
     public let durable: Bool
     /// The server programs to use; nil locates them at start.
     public let binaries: PostgresBinaries?
+    /// PostgreSQL's `max_connections`.
+    public let maxConnections: Int
 
     /// Describes a cluster in `dataDirectory` (made absolute); nothing runs yet.
-    public init(dataDirectory: String, port: Int? = nil, durable: Bool = true, binaries: PostgresBinaries? = nil) {
+    public init(dataDirectory: String, port: Int? = nil, durable: Bool = true, binaries: PostgresBinaries? = nil,
+                maxConnections: Int = 200) {
         self.dataDirectory = URL(fileURLWithPath: dataDirectory).standardizedFileURL.path
         self.port = port
         self.durable = durable
         self.binaries = binaries
+        self.maxConnections = maxConnections
     }
 
     /// Where the server writes its log; quoted in errors when a start fails.
@@ -122,7 +126,7 @@ public struct EmbeddedPostgres: Sendable {
         var options = [
             "-p", String(port),
             "-c", "listen_addresses=\(Self.host)",
-            "-c", "max_connections=200",
+            "-c", "max_connections=\(maxConnections)",
             "-k", socketDirectory,
         ]
         if !durable {

@@ -13,6 +13,18 @@ extension BlockingConnection {
     /// needs afterwards (a `ROLLBACK`) is the caller's business, as
     /// `transaction` does. Throws only `ConnectionError`.
     public func pipeline(_ queries: [Query]) throws -> [StatementResult] {
+        // libpq takes text parameters as C strings, so a NUL would silently cut
+        // the value short. PostgreSQL's text cannot hold one either: refuse the
+        // pipeline before anything is sent, with the server's own SQLSTATE.
+        if let index = queries.firstIndex(where: { $0.containsNUL }) {
+            return queries.indices.map { position in
+                guard position == index else { return .skipped }
+                return .failed(PostgresError(
+                    sqlState: "22021", message: "invalid byte sequence for encoding \"UTF8\": 0x00",
+                    detail: "a parameter or the SQL contains a NUL character, which PostgreSQL text cannot hold",
+                    statementIndex: index, statement: queries[index].sql))
+            }
+        }
         guard checkIdleSocket() else { throw lostError(requestSent: false) }
         guard PQenterPipelineMode(handle) == 1 else { throw lostError(requestSent: false) }
         var expected: [Expected] = []

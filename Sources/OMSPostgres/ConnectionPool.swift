@@ -101,9 +101,9 @@ public final class ConnectionPool: @unchecked Sendable {
         Task {
             do {
                 let connection = try await Connection.connect(conninfo)
-                perform(withState { $0.connected(connection) })
+                for action in withState({ $0.connected(connection) }) { perform(action) }
             } catch {
-                perform(withState { $0.connectFailed(error) })
+                for action in withState({ $0.connectFailed(error) }) { perform(action) }
             }
         }
     }

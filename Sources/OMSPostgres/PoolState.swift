@@ -10,8 +10,17 @@ struct PoolState {
     }
 
     let maximum: Int
+    /// Connects in flight at most. A burst of leases does not open a
+    /// connection each: the first few connect, the rest wait for whichever
+    /// comes first, a new connection or a released one, and another connect
+    /// starts only while leases still wait. So a pool grows to its sustained
+    /// demand, not to its burst (the test suite's many pools reached
+    /// PostgreSQL's max_connections when every waiting lease connected).
+    static let concurrentConnects = 2
     private var idle: [Connection] = []
+    /// Connections open or being opened.
     private var open = 0
+    private var connecting = 0
     private var waiting: [Waiting] = []
     private var closed = false
 
@@ -41,9 +50,15 @@ struct PoolState {
         if closed { return .fail(PoolClosedError()) }
         if let connection = idle.popLast() { return .use(connection) }
         waiting.append(Waiting(id: id, continuation: continuation))
-        guard open < maximum else { return .wait(connect: false) }
+        return .wait(connect: startConnect())
+    }
+
+    /// Counts a new connect if the pool may start one now.
+    private mutating func startConnect() -> Bool {
+        guard open < maximum, connecting < Self.concurrentConnects else { return false }
         open += 1
-        return .wait(connect: true)
+        connecting += 1
+        return true
     }
 
     /// Returns false when the waiter was already served, so the caller cancels the timer itself.
@@ -53,16 +68,24 @@ struct PoolState {
         return true
     }
 
-    mutating func connected(_ connection: Connection) -> Action {
-        if closed { return .close(connection) }
-        return give(connection)
+    mutating func connected(_ connection: Connection) -> [Action] {
+        connecting -= 1
+        if closed { return [.close(connection)] }
+        let given = give(connection)
+        return !waiting.isEmpty && startConnect() ? [given, .connect] : [given]
     }
 
-    mutating func connectFailed(_ error: any Error) -> Action {
+    /// A connection attempt failed. While other connections are open (or
+    /// opening), waiters stay queued for one of them: a server at
+    /// `max_connections` refuses new sessions although this pool's own will be
+    /// free in a moment. With none left, nothing will be released, so every
+    /// waiter fails now with the reason (the database is unreachable).
+    mutating func connectFailed(_ error: any Error) -> [Action] {
         open -= 1
-        guard !waiting.isEmpty else { return .none }
-        let waiter = waiting.removeFirst()
-        return .fail(waiter.continuation, error, timer: waiter.timer)
+        connecting -= 1
+        guard open == 0 else { return [] }
+        defer { waiting.removeAll() }
+        return waiting.map { .fail($0.continuation, error, timer: $0.timer) }
     }
 
     /// A broken connection (or one left inside a transaction) is dropped; if
@@ -70,8 +93,7 @@ struct PoolState {
     mutating func release(_ connection: Connection, reusable: Bool) -> [Action] {
         if closed || !reusable {
             open -= 1
-            guard !closed, !waiting.isEmpty, open < maximum else { return [.close(connection)] }
-            open += 1
+            guard !closed, !waiting.isEmpty, startConnect() else { return [.close(connection)] }
             return [.close(connection), .connect]
         }
         return [give(connection)]

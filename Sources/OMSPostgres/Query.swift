@@ -32,4 +32,13 @@ public struct Query: Sendable, Hashable {
         case .prepared(let statement): statement.sql
         }
     }
+
+    /// Whether the SQL or a parameter holds U+0000, which libpq's C strings would cut off.
+    var containsNUL: Bool {
+        let sqlHasNUL = switch kind {
+        case .sql(let sql, _): sql.utf8.contains(0)
+        case .prepared(let statement): statement.containsNUL
+        }
+        return sqlHasNUL || parameters.contains { $0?.utf8.contains(0) == true }
+    }
 }

@@ -13,6 +13,8 @@ public struct Statement: Sendable, Hashable {
     public let parameterTypes: [PostgresType]
     /// The server-side name: `oms_` and a 64-bit FNV-1a hash of the SQL and types.
     public let name: String
+    /// Whether the SQL holds U+0000 (which libpq's C strings would cut short); found while hashing.
+    let containsNUL: Bool
 
     /// A statement; nothing is sent until it is executed.
     public init(_ sql: String, parameterTypes: [PostgresType] = []) {
@@ -23,7 +25,12 @@ public struct Statement: Sendable, Hashable {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01b3
         }
-        for byte in sql.utf8 { mix(byte) }
+        var nul = false
+        for byte in sql.utf8 {
+            mix(byte)
+            nul = nul || byte == 0
+        }
+        self.containsNUL = nul
         for type in parameterTypes {
             mix(0)
             withUnsafeBytes(of: type.oid.littleEndian) { $0.forEach(mix) }

@@ -1,6 +1,5 @@
 import Logging
 import OMSStore
-import PostgresNIO
 
 /// Whether a sidecar can serve: the database answers, every bundled
 /// migration is applied, and the event hub's LISTEN is in place.
@@ -22,11 +21,8 @@ public struct ReadinessProbe: Sendable {
         var checks: [ReadinessReport.Check] = []
         do {
             let applied = try await withTimeout(timeout) { [database] in
-                try await database.runner.leased(.system) { connection in
-                    let rows = try await connection.query("SELECT name FROM schema_migrations", logger: database.logger)
-                    var names: [String] = []
-                    for try await name in rows.decode(String.self) { names.append(name) }
-                    return names
+                try await database.runner.leased { connection in
+                    try await connection.rows("SELECT name FROM schema_migrations").map { try $0.decode(String.self) }
                 }
             }
             checks.append(.init(name: "database", ok: true, detail: "reachable"))

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Allocations of an order's executed quantity to accounts. Every write is one
 /// SERIALIZABLE transaction holding the order's row lock, so the sum of an
@@ -26,7 +26,7 @@ public struct AllocationStore: Sendable {
     ) async throws -> Allocation {
         try NumericDomain.quantity.check(quantity, field: "quantity")
         return try await database.runner.transaction(actor.scope) { connection in
-            let rows = try await connection.rows(prepared: AllocationLockSite.self, """
+            let rows = try await connection.rows(prepared: """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
                      WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated,
@@ -36,27 +36,35 @@ public struct AllocationStore: Sendable {
                 WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
                   AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
                 FOR UPDATE OF o
-                """, logger: logger)
+                """)
             guard let row = rows.first else {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
             let order = try OrderRow.decode(row)
-            let r = row.makeRandomAccess()
+            let r = row
             try AllocationRules.decide(quantity: quantity, order: order,
                                        allocatedElsewhere: try r["allocated"].decode(Decimal.self), role: actor.role)
             try Self.checkBooking(accountId: accountId, accountPortfolioId: try r["account_portfolio_id"].decode(String?.self),
                                   portfolioId: portfolioId, order: order)
             let now = Timestamp.microseconds(Date())
-            // Read back what was stored, so the answer equals a later `get` to the microsecond.
-            let inserted = try await connection.rows(prepared: AllocationInsertSite.self, """
+            // `now` is whole microseconds and numeric keeps the scale it is
+            // given, so this equals what a later `get` reads back.
+            let allocation = Allocation(
+                allocationId: Identifier.make("ALC", at: now), orderId: orderId, accountId: accountId,
+                portfolioId: portfolioId, quantity: quantity, createdBy: actor.principalId, version: 1,
+                createdAt: now, updatedAt: now)
+            // The insert, the event and COMMIT: the second round trip.
+            let written = try await connection.finish([
+                """
                 INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity,
                     created_by, created_at, updated_at, version)
-                VALUES (\(actor.tenantId), \(Identifier.make("ALC", at: now)), \(orderId), \(accountId),
+                VALUES (\(actor.tenantId), \(allocation.allocationId), \(orderId), \(accountId),
                     \(portfolioId), \(quantity), \(actor.principalId), \(now), \(now), 1)
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            let allocation = try Self.decode(try Self.single(inserted))
-            try await appendEvent(.createAllocation, allocation, order: order, at: now, actor: actor, on: connection)
+                RETURNING 1
+                """,
+                Self.appendEvent(.createAllocation, allocation, order: order, at: now, actor: actor),
+            ], prepared: true)
+            guard written.allSatisfy({ $0.count == 1 }) else { throw RetryTransaction() }
             return allocation
         }
     }
@@ -84,13 +92,13 @@ public struct AllocationStore: Sendable {
                 WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
                   AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
                 FOR UPDATE OF o, a
-                """, logger: logger)
+                """)
             guard let row = rows.first else {
                 throw Self.notFound(allocationId)
             }
             let order = try OrderRow.decode(row)
             let current = try Self.decode(row)
-            let r = row.makeRandomAccess()
+            let r = row
             let newQuantity = quantity ?? current.quantity
             try AllocationRules.decide(quantity: newQuantity, order: order,
                                        allocatedElsewhere: try r["allocated_elsewhere"].decode(Decimal.self),
@@ -101,14 +109,21 @@ public struct AllocationStore: Sendable {
                                       portfolioId: current.portfolioId, order: order)
             }
             let now = Timestamp.microseconds(Date())
-            let updated = try await connection.rows("""
-                UPDATE allocations a SET quantity = \(newQuantity), account_id = \(accountId ?? current.accountId),
-                    version = a.version + 1, updated_at = \(now)
+            var changed = current
+            changed.quantity = newQuantity
+            changed.accountId = accountId ?? current.accountId
+            changed.version = current.version + 1
+            changed.updatedAt = now
+            let written = try await connection.finish([
+                """
+                UPDATE allocations a SET quantity = \(newQuantity), account_id = \(changed.accountId),
+                    version = \(changed.version), updated_at = \(now)
                 WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
-                RETURNING \(unescaped: Self.columns)
-                """, logger: logger)
-            let changed = try Self.decode(try Self.single(updated))
-            try await appendEvent(.updateAllocation, changed, order: order, at: now, actor: actor, on: connection)
+                RETURNING 1
+                """,
+                Self.appendEvent(.updateAllocation, changed, order: order, at: now, actor: actor),
+            ])
+            guard written.allSatisfy({ $0.count == 1 }) else { throw RetryTransaction() }
             return changed
         }
     }
@@ -146,8 +161,8 @@ extension AllocationStore {
         """
 
     /// Decodes the columns of `columns` (aliased so they can share a row with an order's).
-    static func decode(_ row: PostgresRow) throws -> Allocation {
-        let r = row.makeRandomAccess()
+    static func decode(_ row: Row) throws -> Allocation {
+        let r = row
         return Allocation(
             allocationId: try r["allocation_id"].decode(String.self),
             orderId: try r["order_id"].decode(String.self),
@@ -182,12 +197,11 @@ extension AllocationStore {
 
     /// Records an allocation command in the order's history: version + 1, the
     /// state unchanged (from_state = to_state), the allocation as the payload.
-    func appendEvent(
-        _ command: OrderCommand, _ allocation: Allocation, order: Order, at now: Date, actor: Principal,
-        on connection: PostgresConnection
-    ) async throws {
+    static func appendEvent(
+        _ command: OrderCommand, _ allocation: Allocation, order: Order, at now: Date, actor: Principal
+    ) -> SQL {
         let payload = EventPayload(allocation: allocation).jsonString()
-        _ = try await connection.rows(prepared: AllocationEventSite.self, """
+        return """
             WITH upd AS (
                 UPDATE orders SET version = version + 1, updated_at = \(now)
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
@@ -197,11 +211,12 @@ extension AllocationStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, \(command.rawValue), state, state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
-            """, logger: logger)
+            RETURNING 1
+            """
     }
 
     /// The one row a write returned.
-    static func single(_ rows: [PostgresRow]) throws -> PostgresRow {
+    static func single(_ rows: [Row]) throws -> Row {
         guard let row = rows.first else { throw OMSError(.internalError, "allocation write returned no row") }
         return row
     }
@@ -211,7 +226,3 @@ extension AllocationStore {
     }
 }
 
-/// create_allocation's statements (and every allocation event) run prepared (see `PreparedQuery`).
-private enum AllocationLockSite: PreparedSite {}
-private enum AllocationInsertSite: PreparedSite {}
-private enum AllocationEventSite: PreparedSite {}

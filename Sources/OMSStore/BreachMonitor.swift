@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Market-driven breach detection: after a price or position change, inside
 /// the same transaction, re-measures the portfolio-level rules (concentration
@@ -13,7 +13,7 @@ struct BreachMonitor {
     var logger: Logger { database.logger }
 
     /// Portfolios of the tenant holding or working the instrument.
-    func portfolios(holding instrumentId: String, tenantId: String, on connection: PostgresConnection) async throws
+    func portfolios(holding instrumentId: String, tenantId: String, on connection: Transaction) async throws
         -> [String]
     {
         let working = PortfolioSnapshot.workingStates.map(\.rawValue).sorted()
@@ -23,13 +23,13 @@ struct BreachMonitor {
             SELECT portfolio_id FROM orders WHERE tenant_id = \(tenantId) AND instrument_id = \(instrumentId)
               AND (executed_quantity > 0 OR state = ANY(\(working)))
             ORDER BY 1
-            """, logger: logger).map { try $0.decode(String.self) }
+            """).map { try $0.decode(String.self) }
     }
 
     /// Re-measures the portfolios' rules and records every crossing; returns
     /// the events appended as (rule, portfolio, breached).
     @discardableResult
-    func check(portfolios: [String], tenantId: String, cause: String, at now: Date, on connection: PostgresConnection)
+    func check(portfolios: [String], tenantId: String, cause: String, at now: Date, on connection: Transaction)
         async throws -> [(ruleId: String, portfolioId: String, breached: Bool)]
     {
         let system = Principal(tenantId: tenantId, principalId: "oms-breach-monitor", role: .system)
@@ -45,7 +45,7 @@ struct BreachMonitor {
                 SELECT rule_id, breached FROM rule_breaches
                 WHERE tenant_id = \(tenantId) AND portfolio_id = \(portfolioId) AND rule_id = ANY(\(measured.map(\.0.ruleId)))
                 FOR UPDATE
-                """, logger: logger)
+                """)
             var before: [String: Bool] = [:]
             for row in known {
                 let (ruleId, breached) = try row.decode((String, Bool).self)
@@ -57,7 +57,7 @@ struct BreachMonitor {
                     "measured": measure.measured ?? "", "unit": measure.unit.rawValue, "cause": cause,
                     "rule_name": rule.name,
                 ])
-                try await connection.query(try """
+                try await connection.rows("""
                     WITH state AS (
                         INSERT INTO rule_breaches (tenant_id, rule_id, portfolio_id, breached, current_value, limit_value,
                             measured, updated_at)
@@ -71,7 +71,7 @@ struct BreachMonitor {
                         occurred_at)
                     VALUES (\(tenantId), \(breached ? "BREACH" : "BREACH_CLEARED"), \(rule.severity.rawValue),
                         ARRAY[\(portfolioId)]::text[], \(rule.ruleId), \(details)::jsonb, \(now))
-                    """, logger: logger)
+                    """)
                 crossings.append((rule.ruleId, portfolioId, breached))
             }
         }

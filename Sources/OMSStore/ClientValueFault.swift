@@ -1,5 +1,5 @@
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// PostgreSQL's refusals of a value a client sent, as INVALID_ARGUMENT.
 ///
@@ -17,14 +17,13 @@ public enum ClientValueFault {
 
     /// The INVALID_ARGUMENT for `error`, or nil when it is not a value's fault.
     public static func omsError(from error: any Error) -> OMSError? {
-        guard let error = error as? PSQLError, let info = error.serverInfo, let state = info[.sqlState],
-              isClientValueState(state)
+        guard let error = error as? PostgresError, case let state = error.sqlState, isClientValueState(state)
         else { return nil }
-        let field = field(column: info[.columnName], constraint: info[.constraintName], table: info[.tableName])
+        let field = field(column: error.column, constraint: error.constraint, table: error.table)
         let why = switch state {
         case "23502": "is required"
         case "23503": "refers to something that does not exist"
-        case "23514": "is outside the allowed values (constraint \(info[.constraintName] ?? "?"))"
+        case "23514": "is outside the allowed values (constraint \(error.constraint ?? "?"))"
         case "22021", "22P05": "holds a character PostgreSQL cannot store"
         case "22003": "is out of range"
         case "22001": "is too long"

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// The built-in compliance plugin (`oms serve --evaluate-compliance`): decides
 /// every order waiting in PENDING_PRE_TRADE_COMPLIANCE or

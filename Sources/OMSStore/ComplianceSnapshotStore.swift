@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Reads what the rule engine needs about a portfolio, and runs the engine's
 /// read-only checks (what-if, headroom) on it. Every read runs in a READ ONLY
@@ -83,7 +83,7 @@ public struct ComplianceSnapshotStore: Sendable {
 
         init?(_ error: any Error) {
             switch error {
-            case is PSQLError, is CancellationError:
+            case is PostgresError, is CancellationError:
                 return nil
             case let error as OMSError:
                 guard ![.invalidPortfolio, .invalidInstrument, .permissionDenied, .unavailable, .conflict]
@@ -121,13 +121,14 @@ public struct ComplianceSnapshotStore: Sendable {
 
 extension ComplianceSnapshotStore {
     func load(
-        portfolioId: String, instrumentIds: [String], actor: Principal, on connection: PostgresConnection
+        portfolioId: String, instrumentIds: [String], actor: Principal, on connection: Transaction
     ) async throws -> Loaded {
         let working = PortfolioSnapshot.workingStates.map(\.rawValue).sorted()
         let adding = Direction.allCases.filter { $0.sign > 0 }.map(\.rawValue)
         // One row per instrument (or one row with a NULL instrument when there
-        // are none), each carrying the portfolio's cash.
-        let rows = try await connection.rows("""
+        // are none), each carrying the portfolio's cash; and the portfolio's
+        // active rules. Both in one round trip.
+        let results = try await connection.batch(["""
             WITH quantities AS (
                 SELECT instrument_id, quantity AS position, 0::numeric AS working FROM positions
                 WHERE tenant_id = \(actor.tenantId) AND portfolio_id = \(portfolioId)
@@ -157,14 +158,19 @@ extension ComplianceSnapshotStore {
             LEFT JOIN prices pr ON pr.tenant_id = p.tenant_id AND pr.instrument_id = q.instrument_id
             WHERE p.tenant_id = \(actor.tenantId) AND p.portfolio_id = \(portfolioId)
             ORDER BY q.instrument_id
-            """, logger: logger)
+            """, """
+            SELECT \(unescaped: RuleRow.columns) FROM rules r
+            WHERE r.tenant_id = \(actor.tenantId) AND r.active AND r.target_accounts @> ARRAY[\(portfolioId)::text]
+            ORDER BY r.created_at, r.rule_id
+            """])
+        let rows = results[0]
         guard let first = rows.first else {
             throw OMSError(.invalidPortfolio, "unknown portfolio \(portfolioId)", details: ["portfolio_id": portfolioId])
         }
-        let cash = try first.makeRandomAccess()["cash"].decode(Decimal.self)
+        let cash = try first["cash"].decode(Decimal.self)
         var snapshot = PortfolioSnapshot(portfolioId: portfolioId, cash: cash)
         for row in rows {
-            let r = row.makeRandomAccess()
+            let r = row
             guard let id = try r["instrument_id"].decode(String?.self) else { continue }
             guard try r["known"].decode(Bool.self) else {
                 throw OMSError(.invalidInstrument, "unknown instrument \(id)", details: ["instrument_id": id])
@@ -175,11 +181,7 @@ extension ComplianceSnapshotStore {
                 issuer: try r["issuer"].decode(String?.self), sector: try r["sector"].decode(String?.self))
             snapshot.prices[id] = try r["price"].decode(Decimal?.self)
         }
-        let rules = try await connection.rows("""
-            SELECT \(unescaped: RuleRow.columns) FROM rules r
-            WHERE r.tenant_id = \(actor.tenantId) AND r.active AND r.target_accounts @> ARRAY[\(portfolioId)::text]
-            ORDER BY r.created_at, r.rule_id
-            """, logger: logger).map(RuleRow.decode)
+        let rules = try results[1].map(RuleRow.decode)
         return Loaded(snapshot: snapshot, rules: rules)
     }
 }

@@ -1,53 +1,51 @@
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
-/// The store's handle on PostgreSQL: a connection pool and the transaction
-/// runner. The pool's `run()` must be running (it is a ServiceLifecycle service).
+/// The store's handle on PostgreSQL: a libpq connection pool and the
+/// transaction runner. Close the pool when done (`close()`).
 public struct Database: Sendable {
-    public let client: PostgresClient
+    public let pool: ConnectionPool
     public let runner: TransactionRunner
     public var logger: Logger { runner.logger }
 
-    public init(client: PostgresClient, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
-        self.client = client
-        self.runner = TransactionRunner(client: client, logger: logger, metrics: metrics)
+    public init(pool: ConnectionPool, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
+        self.pool = pool
+        self.runner = TransactionRunner(pool: pool, logger: logger, metrics: metrics)
+    }
+
+    /// A pool of `maxConnections` to `url` as `role` (the application role by default; nil for the owner).
+    public init(_ url: DatabaseURL, maxConnections: Int = 20, role: String? = DatabaseURL.appRole, logger: Logger,
+                metrics: StoreMetrics = StoreMetrics()) {
+        self.init(pool: ConnectionPool(url.poolConfiguration(maxConnections: maxConnections, role: role)),
+                  logger: logger, metrics: metrics)
     }
 
     /// Where the store counts retries, pool use and events.
     public var metrics: StoreMetrics { runner.metrics }
 
-    /// Runs one statement in its own SERIALIZABLE transaction scoped to
-    /// `scope` and retries it on serialization failures.
-    ///
-    /// The statement is wrapped in BEGIN … COMMIT on purpose, although the
-    /// connection's default isolation would make a bare statement
-    /// SERIALIZABLE too: PostgreSQL can refuse the implicit commit of a bare
-    /// statement with 40001 ("canceled on commit attempt") after the rows have
-    /// been sent, and PostgresNIO then reports an unexpected message and closes
-    /// the connection, or the rows were already handed back as a success while
-    /// the write was rolled back. Seen by the Python client's stress test as
-    /// create_order answering an order id that was never stored. With an
-    /// explicit COMMIT, that failure is the COMMIT's error and is retried.
-    func rows(_ scope: TenantScope, _ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await runner.transaction(scope) { connection in
-            try await connection.query(query, logger: self.logger).collect()
-        }
+    /// Closes idle connections and fails waiting leases; leased connections close when released.
+    public func close() {
+        pool.close()
     }
 
-    /// `rows(_:)` with the statement prepared as `site` (see `PreparedQuery`).
-    func rows<Site: PreparedSite>(_ scope: TenantScope, prepared site: Site.Type, _ query: PostgresQuery)
-        async throws -> [PostgresRow]
-    {
-        try await runner.transaction(scope) { connection in
-            try await connection.rows(prepared: Site.self, query, logger: self.logger)
-        }
+    /// Runs one statement as its own SERIALIZABLE transaction scoped to
+    /// `scope`, in one round trip, and retries it on serialization failures
+    /// (`TransactionRunner.statement`). A commit-time conflict is COMMIT's
+    /// own result, so rows are never handed back for a write that rolled back.
+    @discardableResult
+    public func rows(_ scope: TenantScope, _ sql: SQL) async throws -> [Row] {
+        try await runner.statement(scope, sql, prepared: false)
     }
-}
 
-extension PostgresConnection {
-    /// Runs one statement on this connection and collects its rows.
-    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
-        try await self.query(query, logger: logger).collect()
+    /// Runs one query in a READ ONLY SERIALIZABLE transaction, one round trip; PostgreSQL refuses any write.
+    public func read(_ scope: TenantScope, _ sql: SQL) async throws -> [Row] {
+        try await runner.statement(scope, sql, readOnly: true)
+    }
+
+    /// `rows(_:_:)` with the statement prepared on each connection once (hot statements of fixed SQL).
+    @discardableResult
+    public func rows(_ scope: TenantScope, prepared sql: SQL) async throws -> [Row] {
+        try await runner.statement(scope, sql, prepared: true)
     }
 }

@@ -1,90 +1,94 @@
 import Foundation
+import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
-/// Connection settings parsed from a `postgres://user[:password]@host[:port]/database` URL.
+/// Where the database is, as PostgreSQL users write it: a libpq URI
+/// (`postgres://user:pw@host:5432/oms`, several hosts and
+/// `target_session_attrs=read-write` included) or key=value conninfo
+/// (`host=/run/postgresql dbname=oms`, `service=oms`). What it leaves out
+/// comes from libpq's environment (`PGHOST`, `PGUSER`, `PGPASSWORD`,
+/// `PGSSLMODE`, `PGPASSFILE`, `PGSERVICE`, …), as for `psql`.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
-    public var host: String
-    public var port: Int
-    public var username: String
-    public var password: String?
-    public var database: String
+    public private(set) var settings: ConnectionString
 
-    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String) {
-        self.host = host
-        self.port = port
-        self.username = username
-        self.password = password
-        self.database = database
-    }
-
-    /// Parses a URL; the scheme may be `postgres` or `postgresql`.
+    /// Parses a connection string; libpq's own message says what is wrong with a bad one.
     public init(_ text: String) throws(OMSError) {
-        guard let components = URLComponents(string: text),
-              let scheme = components.scheme, scheme == "postgres" || scheme == "postgresql",
-              let host = components.host, !host.isEmpty
-        else {
-            throw OMSError(.invalidArgument, "not a postgres:// URL: \(Self.redact(text))")
+        do {
+            settings = try ConnectionString(text)
+        } catch {
+            throw OMSError(.invalidArgument, "\((error as? ConnectionError)?.message ?? "\(error)") in \(Self.redact(text))")
         }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        self.init(
-            host: host, port: components.port ?? 5432,
-            username: components.user.flatMap { $0.removingPercentEncoding } ?? "postgres",
-            password: components.password.flatMap { $0.removingPercentEncoding },
-            database: database.isEmpty ? "postgres" : database)
     }
+
+    /// A TCP address and database.
+    public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String) {
+        settings = try! ConnectionString("")  // the empty string always parses
+        settings["host"] = host
+        settings["port"] = String(port)
+        settings["user"] = username
+        settings["password"] = password
+        settings["dbname"] = database
+    }
+
+    /// The login, when the string names one.
+    public var username: String? {
+        get { settings["user"] }
+        set { settings["user"] = newValue }
+    }
+
+    /// The password, when the string holds one.
+    public var password: String? {
+        get { settings["password"] }
+        set { settings["password"] = newValue }
+    }
+
+    /// The database, when the string names one.
+    public var database: String? { settings["dbname"] }
 
     /// The same server, another database.
     public func with(database: String) -> DatabaseURL {
         var copy = self
-        copy.database = database
+        copy.settings["dbname"] = database
         return copy
     }
 
-    /// The URL itself, password included (for handing to another process).
-    public var urlString: String {
-        func encoded(_ text: String) -> String {
-            text.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed.subtracting(CharacterSet(charactersIn: ":@/"))) ?? text
-        }
-        let credentials = encoded(username) + (password.map { ":" + encoded($0) } ?? "")
-        return "postgres://\(credentials)@\(host):\(port)/\(database)"
-    }
+    /// The connection string itself, password included (for handing to another process or `psql`).
+    public var urlString: String { settings.conninfo }
 
-    /// The URL with any password hidden, for logs.
-    public var description: String {
-        "postgres://\(username)\(password == nil ? "" : ":***")@\(host):\(port)/\(database)"
-    }
+    /// The connection string with any password hidden, for logs.
+    public var description: String { settings.description }
 
     static func redact(_ text: String) -> String {
         text.replacingOccurrences(of: #":[^:@/]*@"#, with: ":***@", options: .regularExpression)
+            .replacingOccurrences(of: #"password\s*=\s*('([^'\\]|\\.)*'|\S*)"#, with: "password=***", options: .regularExpression)
     }
 
-    /// Pool configuration. Every connection starts with SERIALIZABLE as its
-    /// default isolation (statements are still wrapped in BEGIN … COMMIT; see
-    /// `Database.rows`), and with sequential scans priced out: under
-    /// SERIALIZABLE a sequential scan takes a predicate lock on the whole
-    /// table, so one command's scan conflicts with every other command's
-    /// write there. The planner picks them for small tables (a new tenant,
-    /// a fresh database): the kernel's fill statements on 64 orders ran at
-    /// 300 transactions/s with 13% failing after 10 tries with them, 1,134
-    /// with none failing without them (pgbench, 8 clients; docs/performance.md).
+    /// The pool's connection string. Every session runs at SERIALIZABLE by
+    /// default (transactions say so anyway), and with sequential scans priced
+    /// out: under SERIALIZABLE a sequential scan takes a predicate lock on
+    /// the whole table, so one command's scan conflicts with every other
+    /// command's write there. The planner picks them for small tables (a new
+    /// tenant, a fresh database): the kernel's fill statements on 64 orders
+    /// ran at 300 transactions/s with 13% failing after 10 tries with them,
+    /// 1,134 with none failing without them (pgbench, 8 clients;
+    /// docs/performance.md).
     ///
     /// The pool runs as `role` (`oms_app` by default, sql/0010): not the
     /// tables' owner, so row-level security applies to every statement.
     /// `role: nil` keeps the login's own role, for migrations.
-    public func clientConfiguration(maxConnections: Int = 20, role: String? = DatabaseURL.appRole)
-        -> PostgresClient.Configuration
-    {
-        var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
-        configuration.options.additionalStartupParameters = [
-            ("default_transaction_isolation", "serializable"),
-            ("enable_seqscan", "off"),
-            ("application_name", "oms"),
-        ] + (role.map { [("role", $0)] } ?? [])
-        configuration.options.maximumConnections = maxConnections
-        configuration.options.minimumConnections = 0
-        return configuration
+    public func conninfo(role: String? = DatabaseURL.appRole) -> String {
+        var settings = settings
+        settings.addServerSetting("default_transaction_isolation", "serializable")
+        settings.addServerSetting("enable_seqscan", "off")
+        if let role { settings.addServerSetting("role", role) }
+        if settings["application_name"] == nil { settings["application_name"] = "oms" }
+        return settings.conninfo
+    }
+
+    /// A pool of `maxConnections` as `role`.
+    public func poolConfiguration(maxConnections: Int = 20, role: String? = DatabaseURL.appRole) -> PoolConfiguration {
+        PoolConfiguration(conninfo: conninfo(role: role), maximumConnections: maxConnections)
     }
 
     /// A single connection at READ COMMITTED, for LISTEN and for reading the
@@ -92,49 +96,41 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// abort writers; the event cursor needs no more than READ COMMITTED).
     /// It runs as the application role in the system scope for its whole
     /// life: it reads every tenant's events and writes nothing.
-    public func listenConfiguration() -> PostgresConnection.Configuration {
-        var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
-        configuration.options.additionalStartupParameters = [
-            ("default_transaction_isolation", "read committed"),
-            ("application_name", "oms-listen"),
-            ("role", DatabaseURL.appRole),
-            ("oms.tenant_id", TenantScope.system.setting),
-        ]
-        return configuration
+    public var listenConninfo: String {
+        var settings = settings
+        settings.addServerSetting("default_transaction_isolation", "read committed")
+        settings.addServerSetting("role", DatabaseURL.appRole)
+        settings.addServerSetting("oms.tenant_id", TenantScope.system.setting)
+        settings["application_name"] = "oms-listen"
+        return settings.conninfo
     }
 
     /// The role the service's connections run as (created by sql/0010).
     public static let appRole = "oms_app"
 
     /// Connects once as the pool would (as `role`) and closes again, so a
-    /// wrong address, database or password, or a role the migrations have not
-    /// created yet, is reported with PostgreSQL's own words; a pool that
-    /// cannot connect reports only that its circuit breaker tripped.
-    public func checkConnection(role: String?, logger: Logger) async throws {
-        var configuration = PostgresConnection.Configuration(
-            host: host, port: port, username: username, password: password, database: database, tls: .disable)
-        configuration.options.additionalStartupParameters = role.map { [("role", $0)] } ?? []
+    /// wrong address, database or password, or a role the migrations have
+    /// not created yet, is reported with PostgreSQL's own words.
+    public func checkConnection(role: String?) async throws {
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
-            try await connection.close()
+            let connection = try await Connection.connect(conninfo(role: role))
+            connection.close()
         } catch {
             var reason = Self.describe(error)
             if let role, reason.contains("role \"\(role)\" does not exist") {
                 reason += " (run `oms migrate` with the owner's URL first)"
             }
-            throw DatabaseUnreachable(message: "cannot connect to \(self) as \(role ?? username): \(reason)")
+            throw DatabaseUnreachable(message: "cannot connect to \(self) as \(role ?? username ?? "the default user"): \(reason)")
         }
     }
 
     /// A database error in one line: the server's message when there is one.
     public static func describe(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
-            if let underlying = error.underlying { return "\(error.code): \(underlying)" }
-            return "\(error.code)"
+        switch error {
+        case let error as PostgresError: error.message
+        case let error as ConnectionError: error.serverError?.message ?? error.message
+        default: "\(error)"
         }
-        return "\(error)"
     }
 }
 
@@ -143,4 +139,3 @@ public struct DatabaseUnreachable: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { message }
 }
-

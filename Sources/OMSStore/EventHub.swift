@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Which events a subscription receives.
 public struct FeedFilter: Sendable {
@@ -70,7 +70,8 @@ public actor EventHub {
 
     public nonisolated let url: DatabaseURL
     private let logger: Logger
-    private var connection: PostgresConnection?
+    private var connection: Connection?
+    private var listener: NotificationListener?
     private var heads: [FeedStream: FeedCursor] = [:]
     private var registrations: [Int: Registration] = [:]
     private var nextId = 0
@@ -111,11 +112,15 @@ public actor EventHub {
         var backoff: UInt64 = 100_000_000
         while !Task.isCancelled {
             do {
-                let connection = try await PostgresConnection.connect(
-                    configuration: url.listenConfiguration(), id: 1, logger: logger)
+                // Two sessions: one that only listens (libpq reads its
+                // notifications as the socket becomes readable) and one for
+                // the NOTIFYs and the event reads. Losing either ends both.
+                let connection = try await Connection.connect(url.listenConninfo)
                 self.connection = connection
+                let listener = try await NotificationListener.connect(url.listenConninfo, channels: ["oms_events"])
+                self.listener = listener
                 backoff = 100_000_000
-                try await serve(connection)
+                try await serve(connection, listener)
             } catch {
                 listening.withLockedValue { $0 = false }
                 metrics.listenConnected.set(0)
@@ -123,7 +128,10 @@ public actor EventHub {
                 metrics.listenReconnects.increment()
                 logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
             }
-            connection = nil  // serve() has closed it
+            connection?.close()
+            listener?.close()
+            connection = nil
+            listener = nil
             try? await Task.sleep(nanoseconds: backoff)
             backoff = min(backoff * 2, 2_000_000_000)
         }
@@ -133,8 +141,10 @@ public actor EventHub {
             registrations[id] = nil
         }
         metrics.subscriptions.set(0)
-        if let connection { Task { try? await connection.close() } }
+        connection?.close()
+        listener?.close()
         connection = nil
+        listener = nil
     }
 
     /// Runs one connection session until any of its loops ends or fails.
@@ -143,8 +153,8 @@ public actor EventHub {
     /// that never finishes must not keep the hub from reconnecting (a test
     /// that terminates the listen backend hung once in three full-suite runs
     /// while the loops were awaited).
-    private func serve(_ connection: PostgresConnection) async throws {
-        let wake = self.wake, logger = self.logger, listening = self.listening, metrics = self.metrics
+    private func serve(_ connection: Connection, _ listener: NotificationListener) async throws {
+        let wake = self.wake, listening = self.listening, metrics = self.metrics
         let wakeUps = wake.makeStream(), commits = commit.makeStream()
         let (ended, end) = AsyncStream.makeStream(of: (any Error).self, bufferingPolicy: .bufferingOldest(1))
         func loop(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
@@ -160,7 +170,7 @@ public actor EventHub {
         let loops = [
             loop {
                 for await _ in commits {
-                    try await connection.query("SELECT pg_notify('oms_events', '')", logger: logger)
+                    _ = try await connection.rows("SELECT pg_notify('oms_events', '')")
                     // At most one NOTIFY per interval: commits in between
                     // coalesce into the next (the signal buffers one). Each
                     // NOTIFY is a transaction that queues on PostgreSQL's
@@ -171,12 +181,10 @@ public actor EventHub {
                 }
             },
             loop {
-                try await connection.listen(on: "oms_events") { notifications in
-                    listening.withLockedValue { $0 = true }
-                    metrics.listenConnected.set(1)
-                    wake.fire()  // LISTEN is in place: catch up on anything committed before it
-                    for try await _ in notifications { wake.fire() }
-                }
+                listening.withLockedValue { $0 = true }
+                metrics.listenConnected.set(1)
+                wake.fire()  // LISTEN is in place: catch up on anything committed before it
+                for try await _ in listener.notifications { wake.fire() }
             },
             loop {
                 // A safety net: a wake-up is never lost for longer than this.
@@ -203,13 +211,14 @@ public actor EventHub {
         for task in loops { task.cancel() }
         wake.finish()
         commit.finish()
-        Task { try? await connection.close() }
+        connection.close()
+        listener.close()
         throw first ?? CancellationError()
     }
 
     /// Reads everything newly safe in both streams and hands it out.
-    private func poll(_ connection: PostgresConnection) async throws {
-        let log = EventLog(connection: connection, logger: logger)
+    private func poll(_ connection: Connection) async throws {
+        let log = EventLog(connection: connection)
         var waiting = false
         for stream in FeedStream.allCases {
             // A stream nobody follows is not read at all; its head is set
@@ -273,7 +282,7 @@ public actor EventHub {
         -> FeedSubscription
     {
         let connection = try await ready()
-        let log = EventLog(connection: connection, logger: logger)
+        let log = EventLog(connection: connection)
         if heads[filter.stream] == nil {
             // Nobody followed the stream: every event below the xmin is past,
             // every later one is still to come.
@@ -335,7 +344,7 @@ public actor EventHub {
         registration.continuation.finish()
     }
 
-    private func ready() async throws -> PostgresConnection {
+    private func ready() async throws -> Connection {
         for _ in 0..<100 {
             if let connection { return connection }
             try await Task.sleep(nanoseconds: 50_000_000)

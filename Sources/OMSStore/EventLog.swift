@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// The two event streams subscribers can follow.
 public enum FeedStream: String, Sendable, CaseIterable {
@@ -56,22 +56,20 @@ public struct FeedEvent: Sendable {
 struct EventLog {
     /// Most events one read returns.
     static let batch = 500
-    let connection: PostgresConnection
-    let logger: Logger
+    let connection: Connection
 
     /// The cursor before every event a transaction still running (or not yet
     /// begun) will write.
     func head() async throws -> FeedCursor {
-        let rows = try await connection.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text", logger: logger)
-            .collect()
+        let rows = try await connection.rows("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")
         return FeedCursor(xact: try Self.xid(rows.first?.decode(String.self)), eventId: 0)
     }
 
     /// The cursor of an event a client names, in a tenant; nil when there is none.
     func cursor(of eventId: Int64, in stream: FeedStream, tenantId: String) async throws -> FeedCursor? {
-        let rows = try await connection.query("""
+        let rows = try await connection.rows("""
             SELECT xact_id::text FROM \(unescaped: stream.rawValue) WHERE tenant_id = \(tenantId) AND event_id = \(eventId)
-            """, logger: logger).collect()
+            """)
         guard let row = rows.first else { return nil }
         return FeedCursor(xact: try Self.xid(row.decode(String.self)), eventId: eventId)
     }
@@ -84,10 +82,10 @@ struct EventLog {
               limit: Int = EventLog.batch) async throws -> (events: [FeedEvent], pending: Bool) {
         let x = String(cursor.xact), id = cursor.eventId
         let lastX = last.map { String($0.xact) }, lastId = last?.eventId ?? 0
-        let rows: [PostgresRow]
+        let rows: [Row]
         switch stream {
         case .orders:
-            rows = try await connection.query("""
+            rows = try await connection.rows("""
                 SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, o.portfolio_id, e.order_id, e.sequence,
                     e.command, e.from_state, e.to_state, e.actor_id, e.actor_role, e.payload::text AS payload,
                     e.occurred_at, e.recorded_at
@@ -97,9 +95,9 @@ struct EventLog {
                   AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
                   AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
                 ORDER BY e.xact_id, e.event_id LIMIT \(limit)
-                """, logger: logger).collect()
+                """)
         case .compliance:
-            rows = try await connection.query("""
+            rows = try await connection.rows("""
                 SELECT e.tenant_id, e.event_id, e.xact_id::text AS xact, e.event_type, e.severity, e.portfolio_ids,
                     e.rule_id, e.order_id, e.details::text AS details, e.occurred_at, e.recorded_at
                 FROM compliance_events e
@@ -108,34 +106,34 @@ struct EventLog {
                   AND (\(tenantId)::text IS NULL OR e.tenant_id = \(tenantId))
                   AND (\(lastX)::text IS NULL OR (e.xact_id, e.event_id) <= (\(lastX)::xid8, \(lastId)))
                 ORDER BY e.xact_id, e.event_id LIMIT \(limit)
-                """, logger: logger).collect()
+                """)
         }
         var events: [FeedEvent] = []
         for row in rows {
-            let r = row.makeRandomAccess()
+            let r = row
             let cursor = FeedCursor(xact: try Self.xid(r["xact"].decode(String.self)), eventId: try r["event_id"].decode(Int64.self))
             events.append(try Self.decode(row, stream, cursor))
         }
         // Committed events not yet safe wait behind a running transaction.
         guard events.count < limit, tenantId == nil else { return (events, false) }
         let after = events.last?.cursor ?? cursor
-        let waiting = try await connection.query("""
+        let waiting = try await connection.rows("""
             SELECT EXISTS (SELECT 1 FROM \(unescaped: stream.rawValue)
                 WHERE (xact_id, event_id) > (\(String(after.xact))::xid8, \(after.eventId))
                   AND xact_id >= pg_snapshot_xmin(pg_current_snapshot()))
-            """, logger: logger).collect()
+            """)
         return (events, try waiting.first?.decode(Bool.self) ?? false)
     }
 
-    static func decode(_ row: PostgresRow, _ stream: FeedStream, _ cursor: FeedCursor) throws -> FeedEvent {
-        let r = row.makeRandomAccess()
+    static func decode(_ row: Row, _ stream: FeedStream, _ cursor: FeedCursor) throws -> FeedEvent {
+        let r = row
         let tenantId = try r["tenant_id"].decode(String.self)
         switch stream {
         case .orders:
             let portfolioId = try r["portfolio_id"].decode(String.self)
             return FeedEvent(tenantId: tenantId, cursor: cursor, portfolioIds: [portfolioId],
                              body: .order(try OrderStore.decodeEvent(row, decodingPayload: false), portfolioId: portfolioId),
-                             payloadJSON: try row.makeRandomAccess()["payload"].decode(String.self))
+                             payloadJSON: try row["payload"].decode(String.self))
         case .compliance:
             let type = try r["event_type"].decode(String.self)
             let portfolios = try r["portfolio_ids"].decode([String].self)

@@ -3,7 +3,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// First answers of mutating calls made with an `idempotency_key`, per tenant.
 ///
@@ -148,23 +148,30 @@ public final class IdempotencyClaim: Sendable {
 
     func markCommitted() { committed.withLockedValue { $0 = true } }
 
-    /// Inserts the key in the open transaction if it wrote; whether it did.
-    /// Throws `IdempotencyKeyTaken` when another call committed the key first.
-    func claim<T>(after result: T, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
-        if let rows = result as? [PostgresRow], rows.isEmpty { return false }
-        do {
-            let inserted = try await connection.query("""
-                INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result, request_digest)
-                SELECT \(tenantId), \(key), \(method), \(principalId), 'null'::jsonb, \(digest)
-                WHERE pg_current_xact_id_if_assigned() IS NOT NULL
-                RETURNING 1
-                """, logger: logger).collect()
-            return !inserted.isEmpty
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
-            && error.serverInfo?[.constraintName] == "idempotency_keys_pkey"
-        {
-            throw IdempotencyKeyTaken()
-        }
+    /// The claim to send before COMMIT: the call's own, unless one of its transactions committed it already.
+    static var pendingClaim: IdempotencyClaim? {
+        current.flatMap { $0.isCommitted ? nil : $0 }
+    }
+
+    /// Inserts the key in the open transaction if it wrote (an xid was
+    /// assigned: a guarded write that matched nothing locked nothing, so a
+    /// refusal assigns none), sent in the same pipeline as COMMIT. A
+    /// unique violation on `idempotency_keys_pkey` means another call
+    /// committed the key first (`IdempotencyKeyTaken`, see `TransactionRunner.check`).
+    var claimQuery: Query {
+        Query(Self.claimStatement, [tenantId, key, method, principalId, digest.map(PostgresText.bytea)])
+    }
+
+    static let claimStatement = Statement("""
+        INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result, request_digest)
+        SELECT $1, $2, $3, $4, 'null'::jsonb, $5
+        WHERE pg_current_xact_id_if_assigned() IS NOT NULL
+        RETURNING 1
+        """, parameterTypes: [.text, .text, .text, .text, .bytea])
+
+    /// Records that the claim's row committed (when it inserted one).
+    func noteCommitted(_ claimResult: StatementResult) throws {
+        if try !claimResult.get().isEmpty { markCommitted() }
     }
 }
 

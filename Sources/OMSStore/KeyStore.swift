@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// API keys: issued once, stored as a SHA-256 hash, revocable.
 ///
@@ -84,14 +84,10 @@ public struct KeyStore: Sendable {
     /// Whether a key still grants its rights: it exists, is not revoked and
     /// its principal is not disabled. One primary-key lookup per table.
     public func isValid(keyId: String, tenantId: String) async throws -> Bool {
-        let logger = database.logger
-        return try await database.runner.transaction(.tenant(tenantId), readOnly: true) { connection in
-            let rows = try await connection.query("""
-                SELECT 1 FROM api_keys k JOIN principals p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
-                WHERE k.tenant_id = \(tenantId) AND k.key_id = \(keyId) AND k.revoked_at IS NULL AND p.disabled_at IS NULL
-                """, logger: logger).collect()
-            return !rows.isEmpty
-        }
+        try await !database.read(.tenant(tenantId), """
+            SELECT 1 FROM api_keys k JOIN principals p ON p.tenant_id = k.tenant_id AND p.principal_id = k.principal_id
+            WHERE k.tenant_id = \(tenantId) AND k.key_id = \(keyId) AND k.revoked_at IS NULL AND p.disabled_at IS NULL
+            """).isEmpty
     }
 
     /// Disables (or enables again) a principal of the actor's tenant. The row

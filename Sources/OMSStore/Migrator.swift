@@ -2,7 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Applies the numbered migrations in order, each in its own transaction,
 /// recorded with a SHA-256 checksum, under an advisory lock so several
@@ -31,34 +31,33 @@ public struct Migrator: Sendable {
     /// migration whose text has changed is refused.
     @discardableResult
     public func migrate(
-        on connection: PostgresConnection, progress: @Sendable (Progress) -> Void = { _ in }
+        on connection: Connection, progress: @Sendable (Progress) -> Void = { _ in }
     ) async throws -> [String] {
-        try await connection.query("SELECT pg_advisory_lock(\(Self.lockKey))", logger: logger)
+        try await connection.rows("SELECT pg_advisory_lock(\(Self.lockKey))")
         do {
             let applied = try await apply(on: connection, progress: progress)
-            try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            try await connection.rows("SELECT pg_advisory_unlock(\(Self.lockKey))")
             return applied
         } catch {
-            _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))", logger: logger)
+            _ = try? await connection.rows("SELECT pg_advisory_unlock(\(Self.lockKey))")
             throw error
         }
     }
 
-    /// Applies the migrations using a connection leased from a pool.
+    /// Applies the migrations using a connection leased from `pool` (the owner's, not the application role's).
     @discardableResult
-    public func migrate(client: PostgresClient, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> [String] {
-        try await client.withConnection { try await migrate(on: $0, progress: progress) }
+    public func migrate(pool: ConnectionPool, progress: @Sendable (Progress) -> Void = { _ in }) async throws -> [String] {
+        try await pool.withConnection { try await migrate(on: $0, progress: progress) }
     }
 
-    private func apply(on connection: PostgresConnection, progress: @Sendable (Progress) -> Void) async throws -> [String] {
-        try await connection.query("""
+    private func apply(on connection: Connection, progress: @Sendable (Progress) -> Void) async throws -> [String] {
+        try await connection.rows("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 name text PRIMARY KEY, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-            """, logger: logger)
+            """)
         var recorded: [String: String] = [:]
-        for try await (name, checksum) in try await connection.query(
-            "SELECT name, checksum FROM schema_migrations", logger: logger
-        ).decode((String, String).self) {
+        for row in try await connection.rows("SELECT name, checksum FROM schema_migrations") {
+            let (name, checksum) = try row.decode((String, String).self)
             recorded[name] = checksum
         }
         var appliedNow: [String] = []
@@ -73,17 +72,16 @@ public struct Migrator: Sendable {
             }
             progress(.applying(migration.name))
             let clock = ContinuousClock(), started = clock.now
-            try await connection.query("BEGIN", logger: logger)
+            try await connection.execute("BEGIN")
             do {
                 for statement in SQLScript.statements(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.execute(statement)
                 }
-                try await connection.query(
-                    "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))",
-                    logger: logger)
-                try await connection.query("COMMIT", logger: logger)
+                try await connection.rows(
+                    "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))")
+                try await connection.execute("COMMIT")
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                _ = try? await connection.execute("ROLLBACK")
                 throw error
             }
             logger.debug("applied migration", metadata: ["migration": "\(migration.name)"])

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// How an order row is selected and decoded; one place for the column list.
 enum OrderRow {
@@ -15,8 +15,8 @@ enum OrderRow {
     /// Same columns for `RETURNING` from an `UPDATE orders o`.
     static let returning = columns
 
-    static func decode(_ row: PostgresRow) throws -> Order {
-        let r = row.makeRandomAccess()
+    static func decode(_ row: Row) throws -> Order {
+        let r = row
         func text(_ name: String) throws -> String { try r[name].decode(String.self) }
         func enumValue<E: RawRepresentable>(_ name: String, _: E.Type) throws -> E where E.RawValue == String {
             let raw = try text(name)

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 extension OrderStore {
     /// Groups live orders, none already in a basket, into a new basket.
@@ -10,17 +10,18 @@ extension OrderStore {
             try Restructuring.decideBasket(name: name, orders: orders, role: actor.role)
             let now = Timestamp.microseconds(Date())
             let basketId = Identifier.make("BSK", at: now)
-            try await connection.query("""
-                INSERT INTO baskets (tenant_id, basket_id, name, created_by, created_at)
-                VALUES (\(actor.tenantId), \(basketId), \(name), \(actor.principalId), \(now))
-                """, logger: logger)
             let changes = OrderChanges(basketId: .set(basketId))
-            for order in orders {
+            let joins = orders.map { order in
                 var joined = order
                 joined.basketId = basketId
-                try await write(joined, from: order, command: .updateOrder, payload: EventPayload(changes: changes),
-                                at: now, actor: actor, on: connection)
+                return Self.write(joined, from: order, command: .updateOrder, payload: EventPayload(changes: changes),
+                                  at: now, actor: actor)
             }
+            // The basket, every order's change, the claim and COMMIT: the second round trip.
+            try await connection.finish(["""
+                INSERT INTO baskets (tenant_id, basket_id, name, created_by, created_at)
+                VALUES (\(actor.tenantId), \(basketId), \(name), \(actor.principalId), \(now))
+                """] + joins)
             return Basket(basketId: basketId, name: name, createdBy: actor.principalId, createdAt: now,
                           orderIds: orders.map(\.orderId))
         }
@@ -59,7 +60,7 @@ extension OrderStore {
         return try await database.runner.transaction(actor.scope) { connection in
             let orders = try await lockOrders(ids, actor: actor, on: connection)
             let now = Timestamp.microseconds(Date())
-            var sent: [Order] = []
+            var sent: [Order] = [], writes: [SQL] = []
             for order in orders {
                 let target: TransitionTarget
                 do {
@@ -72,12 +73,13 @@ extension OrderStore {
                 }
                 var after = order
                 after.state = Execution.resolve(target, order: order)
-                try await write(after, from: order, command: .sendToTrader, payload: EventPayload(), at: now,
-                                actor: actor, on: connection)
+                writes.append(Self.write(after, from: order, command: .sendToTrader, payload: EventPayload(), at: now,
+                                         actor: actor))
                 after.version += 1
                 after.updatedAt = now
                 sent.append(after)
             }
+            try await connection.finish(writes)
             return sent
         }
     }

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 extension OrderStore {
     static let placementColumns = """
@@ -8,8 +8,8 @@ extension OrderStore {
         p.state, p.created_at
         """
 
-    static func decodePlacement(_ row: PostgresRow) throws -> Placement {
-        let r = row.makeRandomAccess()
+    static func decodePlacement(_ row: Row) throws -> Placement {
+        let r = row
         return Placement(
             placementId: try r["placement_id"].decode(String.self),
             orderId: try r["order_id"].decode(String.self),
@@ -29,7 +29,7 @@ extension OrderStore {
         actor: Principal
     ) async throws -> Placement {
         try await database.runner.transaction(actor.scope) { connection in
-            let rows = try await connection.rows(prepared: PlacementLockSite.self, """
+            let rows = try await connection.rows(prepared: """
                 SELECT \(unescaped: OrderRow.columns),
                     (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p
                      WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity
@@ -37,12 +37,12 @@ extension OrderStore {
                 WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
                   AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
                 FOR UPDATE OF o
-                """, logger: logger)
+                """)
             guard let row = rows.first else {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
             let order = try OrderRow.decode(row)
-            let open = try row.makeRandomAccess()["open_quantity"].decode(Decimal.self)
+            let open = try row["open_quantity"].decode(Decimal.self)
             let newState = try Execution.decidePlacement(
                 quantity: quantity, venue: venue, order: order, openPlacements: open, role: actor.role)
             let now = Timestamp.microseconds(Date())
@@ -50,7 +50,8 @@ extension OrderStore {
                 placementId: Identifier.make("PLC", at: now), orderId: orderId, venue: venue, brokerId: brokerId,
                 strategy: strategy, quantity: quantity, createdAt: now)
             let payload = EventPayload(placement: placement).jsonString()
-            _ = try await connection.rows(prepared: PlacementWriteSite.self, """
+            // The writes, the claim and COMMIT: the second round trip.
+            try await connection.finish(prepared: """
                 WITH pl AS (
                     INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity,
                         filled_quantity, state, created_by, created_at, updated_at)
@@ -65,7 +66,7 @@ extension OrderStore {
                     actor_id, actor_role, payload, occurred_at)
                 SELECT tenant_id, order_id, version, 'create_placement', \(order.state.rawValue), state,
                     \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
-                """, logger: logger)
+                """)
             return placement
         }
     }
@@ -76,7 +77,7 @@ extension OrderStore {
             throw OMSError(.permissionDenied, "only a Trader may cancel placements", details: ["role": actor.role.rawValue])
         }
         let now = Timestamp.microseconds(Date())
-        let visible: PostgresQuery = """
+        let visible: SQL = """
             SELECT \(unescaped: Self.placementColumns) FROM placements p JOIN orders o
               ON o.tenant_id = p.tenant_id AND o.order_id = p.order_id
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
@@ -109,6 +110,3 @@ extension OrderStore {
     }
 }
 
-/// create_placement's statements run prepared (see `PreparedQuery`).
-private enum PlacementLockSite: PreparedSite {}
-private enum PlacementWriteSite: PreparedSite {}

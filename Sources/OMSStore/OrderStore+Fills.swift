@@ -1,11 +1,7 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
-/// The fill's statements run prepared (see `PreparedQuery`).
-private enum FillLockSite: PreparedSite {}
-private enum OpenPlacementsSite: PreparedSite {}
-private enum FillWriteSite: PreparedSite {}
 
 extension OrderStore {
     private enum FillOutcome: Sendable {
@@ -32,25 +28,32 @@ extension OrderStore {
             // inserts into (exec ids of one feed are sequential), and each
             // fill then aborted others as a pivot. A refusal below rolls the
             // claimed row back with the rest.
-            let rows: [PostgresRow]
+            // One round trip: BEGIN, the scope, the lock-and-claim and the
+            // order's open placements (locked too; the fill may move them).
+            let rows: [Row], open: [Placement]
             do {
-                rows = try await connection.rows(prepared: FillLockSite.self, """
-                    WITH o AS (
-                        SELECT \(unescaped: OrderRow.columns) FROM orders o
-                        WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                          AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                        FOR UPDATE OF o
-                    ), claim AS (
-                        INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
-                            order_version, recorded_by)
-                        SELECT o.tenant_id, \(execId), o.order_id, \(placementId), \(quantity), \(price),
-                            \(fill.executedAt), o.version + 1, \(actor.principalId) FROM o
-                        ON CONFLICT (tenant_id, exec_id) DO NOTHING
-                        RETURNING exec_id
-                    )
-                    SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
-                    """, logger: logger)
-            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                let results = try await connection.batch([
+                    """
+                        WITH o AS (
+                            SELECT \(unescaped: OrderRow.columns) FROM orders o
+                            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+                              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                            FOR UPDATE OF o
+                        ), claim AS (
+                            INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
+                                order_version, recorded_by)
+                            SELECT o.tenant_id, \(execId), o.order_id, \(placementId), \(quantity), \(price),
+                                \(fill.executedAt), o.version + 1, \(actor.principalId) FROM o
+                            ON CONFLICT (tenant_id, exec_id) DO NOTHING
+                            RETURNING exec_id
+                        )
+                        SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o
+                        """,
+                    Self.openPlacementsSQL(orderId, actor: actor),
+                ], prepared: true)
+                rows = results[0]
+                open = try results[1].map(Self.decodePlacement)
+            } catch let error as PostgresError where error.sqlState == "23503" {
                 throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
                                details: ["placement_id": placementId ?? ""])
             }
@@ -58,10 +61,10 @@ extension OrderStore {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
             let order = try OrderRow.decode(row)
-            guard try row.makeRandomAccess()["claimed"].decode(Bool.self) else {
+            guard try row["claimed"].decode(Bool.self) else {
                 let first = try await connection.rows("""
                     SELECT order_id, order_version FROM fills WHERE tenant_id = \(actor.tenantId) AND exec_id = \(execId)
-                    """, logger: logger)
+                    """)
                 guard let (fillOrderId, version) = try first.first?.decode((String, Int32).self) else { throw RetryTransaction() }
                 guard fillOrderId == orderId else {
                     throw OMSError(.duplicateFill, "exec_id \(execId) was recorded for another order",
@@ -69,7 +72,6 @@ extension OrderStore {
                 }
                 return .repeated(version: Int(version))
             }
-            let open = try await lockOpenPlacements(orderId, actor: actor, on: connection)
             var named: Placement?
             if let placementId {
                 if let match = open.first(where: { $0.placementId == placementId }) {
@@ -95,24 +97,23 @@ extension OrderStore {
         }
     }
 
-    private func lockOpenPlacements(_ orderId: String, actor: Principal, on connection: PostgresConnection)
-        async throws -> [Placement]
-    {
-        try await connection.rows(prepared: OpenPlacementsSite.self, """
+    /// The order's open placements, oldest first, locked.
+    private static func openPlacementsSQL(_ orderId: String, actor: Principal) -> SQL {
+        """
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) AND p.state = 'OPEN'
             ORDER BY p.created_at, p.placement_id FOR UPDATE
-            """, logger: logger).map(Self.decodePlacement)
+            """
     }
 
     /// A placement that is not open: the kernel then names why the fill is refused.
-    private func placement(_ placementId: String, actor: Principal, on connection: PostgresConnection)
+    private func placement(_ placementId: String, actor: Principal, on connection: Transaction)
         async throws -> Placement
     {
         let rows = try await connection.rows("""
             SELECT \(unescaped: Self.placementColumns) FROM placements p
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
-            """, logger: logger)
+            """)
         guard let row = rows.first else {
             throw OMSError(.placementNotFound, "placement \(placementId) not found", details: ["placement_id": placementId])
         }
@@ -121,10 +122,11 @@ extension OrderStore {
 
     private func write(
         _ fill: FillRecord, _ order: Order, from state: OrderState, placements: [Placement], at now: Date,
-        actor: Principal, on connection: PostgresConnection
+        actor: Principal, on connection: Transaction
     ) async throws {
         let payload = EventPayload(fill: fill).jsonString()
-        _ = try await connection.rows(prepared: FillWriteSite.self, """
+        // The last statement: sent with the idempotency claim and COMMIT, the second round trip.
+        _ = try await connection.finish(prepared: """
             WITH upd AS (
                 UPDATE orders SET executed_quantity = \(order.executedQuantity), state = \(order.state.rawValue),
                     version = version + 1, updated_at = \(now)
@@ -150,7 +152,7 @@ extension OrderStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, 'record_fill', \(state.rawValue), state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
-            """, logger: logger)
+            """)
     }
 
     /// What `close_order` answers: the closed order and how much was and was not executed.

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Filters of `list_orders`; every field optional.
 public struct OrderFilter: Sendable, Equatable {
@@ -43,7 +43,7 @@ public struct OrderLink: Sendable, Equatable, Codable {
 extension OrderStore {
     /// The order if it exists in the actor's tenant and the actor is entitled to its portfolio.
     public func order(_ orderId: String, actor: Principal) async throws -> Order? {
-        try await database.rows(actor.scope, prepared: OrderByIdSite.self, """
+        try await database.rows(actor.scope, prepared: """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
@@ -67,13 +67,13 @@ extension OrderStore {
     }
 
     /// Locks and reads the order inside a transaction.
-    func lockOrder(_ orderId: String, actor: Principal, on connection: PostgresConnection) async throws -> Order {
+    func lockOrder(_ orderId: String, actor: Principal, on connection: Transaction) async throws -> Order {
         let rows = try await connection.rows("""
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
             FOR UPDATE
-            """, logger: logger)
+            """)
         guard let row = rows.first else {
             throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
         }
@@ -123,8 +123,8 @@ extension OrderStore {
 
     /// An `order_events` row; with `decodingPayload: false` the payload is left
     /// empty (the event feed sends the stored text instead).
-    static func decodeEvent(_ row: PostgresRow, decodingPayload: Bool = true) throws -> OrderEvent {
-        let r = row.makeRandomAccess()
+    static func decodeEvent(_ row: Row, decodingPayload: Bool = true) throws -> OrderEvent {
+        let r = row
         func state(_ name: String) throws -> OrderState? {
             try r[name].decode(String?.self).flatMap(OrderState.init(rawValue:))
         }
@@ -157,5 +157,3 @@ extension OrderStore {
     }
 }
 
-/// Run prepared (see `PreparedQuery`): every read of one order.
-private enum OrderByIdSite: PreparedSite {}

@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// A group of orders executed together.
 public struct Basket: Sendable, Equatable {
@@ -14,14 +14,14 @@ public struct Basket: Sendable, Equatable {
 extension OrderStore {
     /// Locks several orders in one fixed order (by id), so two restructurings of
     /// overlapping orders wait for each other instead of deadlocking forever.
-    func lockOrders(_ orderIds: [String], actor: Principal, on connection: PostgresConnection) async throws -> [Order] {
+    func lockOrders(_ orderIds: [String], actor: Principal, on connection: Transaction) async throws -> [Order] {
         let ids = Array(Set(orderIds)).sorted()
         let orders = try await connection.rows("""
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = ANY(\(ids))
               AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
             ORDER BY o.order_id FOR UPDATE
-            """, logger: logger).map(OrderRow.decode)
+            """).map(OrderRow.decode)
         if let missing = ids.first(where: { id in !orders.contains { $0.orderId == id } }) {
             throw OMSError(.orderNotFound, "order \(missing) not found", details: ["order_id": missing])
         }
@@ -31,9 +31,9 @@ extension OrderStore {
 
     /// Writes a decided change to a locked order (state, basket, cancel reason)
     /// with its event, version + 1.
-    func write(_ after: Order, from before: Order, command: OrderCommand, payload: EventPayload, at now: Date,
-               actor: Principal, on connection: PostgresConnection) async throws {
-        try await connection.query("""
+    static func write(_ after: Order, from before: Order, command: OrderCommand, payload: EventPayload, at now: Date,
+                      actor: Principal) -> SQL {
+        """
             WITH upd AS (
                 UPDATE orders SET state = \(after.state.rawValue), basket_id = \(after.basketId),
                     cancel_reason = \(after.cancelReason), version = \(before.version + 1), updated_at = \(now)
@@ -44,42 +44,41 @@ extension OrderStore {
                 actor_id, actor_role, payload, occurred_at)
             SELECT tenant_id, order_id, version, \(command.rawValue), \(before.state.rawValue), state,
                 \(actor.principalId), \(actor.role.rawValue), \(payload.jsonString())::jsonb, \(now) FROM upd
-            """, logger: logger)
+            """
     }
 
     /// Cancels locked sources of a restructuring with `reason` (MERGED, SPLIT).
-    func cancelSources(_ sources: [Order], reason: String, at now: Date, actor: Principal,
-                       on connection: PostgresConnection) async throws {
-        for source in sources {
+    static func cancelSources(_ sources: [Order], reason: String, at now: Date, actor: Principal) throws -> [SQL] {
+        try sources.map { source in
             _ = try Lifecycle.decide(.cancelOrder, order: source, role: actor.role)
             var canceled = source
             canceled.state = .canceled
             canceled.cancelReason = reason
-            try await write(canceled, from: source, command: .cancelOrder, payload: EventPayload(reason: reason),
-                            at: now, actor: actor, on: connection)
+            return write(canceled, from: source, command: .cancelOrder, payload: EventPayload(reason: reason),
+                         at: now, actor: actor)
         }
     }
 
-    func insertOrders(_ drafts: [NewOrder], reason: String, at now: Date, actor: Principal,
-                      on connection: PostgresConnection) async throws -> [Order] {
-        var created: [Order] = []
-        for draft in drafts {
-            let order = draft.makeOrder(tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now),
-                                        createdBy: actor.principalId, at: now)
-            try await connection.query(try Self.insertQuery(order, idempotencyKey: nil, actor: actor, reason: reason),
-                                       logger: logger)
-            created.append(order)
+    /// New orders from `drafts` and the statements that insert them.
+    static func insertOrders(_ drafts: [NewOrder], reason: String, at now: Date, actor: Principal) throws
+        -> (orders: [Order], statements: [SQL])
+    {
+        let orders = drafts.map { draft in
+            draft.makeOrder(tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now),
+                            createdBy: actor.principalId, at: now)
         }
-        return created
+        return (orders, try orders.map { try insertQuery($0, idempotencyKey: nil, actor: actor, reason: reason) })
     }
 
-    func link(sources: [String], targets: [String], kind: String, at now: Date, tenantId: String,
-              on connection: PostgresConnection) async throws {
-        try await connection.query("""
+    static func link(sources: [String], targets: [String], kind: String, at now: Date, tenantId: String) -> SQL {
+        """
             INSERT INTO order_links (tenant_id, source_order_id, target_order_id, kind, created_at)
             SELECT \(tenantId), s, t, \(kind), \(now) FROM unnest(\(sources)::text[]) s, unnest(\(targets)::text[]) t
-            """, logger: logger)
+            """
     }
+
+    // Restructurings are two round trips: lock and read the orders (with
+    // BEGIN), then every write with the claim and COMMIT.
 
     /// Merges orders that agree on their economics into one new CREATED order;
     /// the sources end CANCELED (MERGED), linked MERGE to it.
@@ -88,11 +87,13 @@ extension OrderStore {
             let sources = try await lockOrders(orderIds, actor: actor, on: connection)
             let draft = try Restructuring.decideMerge(sources, role: actor.role)
             let now = Timestamp.microseconds(Date())
-            let merged = try await insertOrders([draft], reason: Restructuring.mergedReason, at: now, actor: actor,
-                                                on: connection)[0]
-            try await cancelSources(sources, reason: Restructuring.mergedReason, at: now, actor: actor, on: connection)
-            try await link(sources: sources.map(\.orderId), targets: [merged.orderId], kind: "MERGE", at: now,
-                           tenantId: actor.tenantId, on: connection)
+            let inserted = try Self.insertOrders([draft], reason: Restructuring.mergedReason, at: now, actor: actor)
+            let merged = inserted.orders[0]
+            try await connection.finish(
+                inserted.statements
+                    + Self.cancelSources(sources, reason: Restructuring.mergedReason, at: now, actor: actor)
+                    + [Self.link(sources: sources.map(\.orderId), targets: [merged.orderId], kind: "MERGE", at: now,
+                                 tenantId: actor.tenantId)])
             return merged
         }
     }
@@ -104,12 +105,13 @@ extension OrderStore {
             let source = try await lockOrders([orderId], actor: actor, on: connection)[0]
             let drafts = try Restructuring.decideSplit(source, quantities: quantities, role: actor.role)
             let now = Timestamp.microseconds(Date())
-            let parts = try await insertOrders(drafts, reason: Restructuring.splitReason, at: now, actor: actor,
-                                               on: connection)
-            try await cancelSources([source], reason: Restructuring.splitReason, at: now, actor: actor, on: connection)
-            try await link(sources: [orderId], targets: parts.map(\.orderId), kind: "SPLIT", at: now,
-                           tenantId: actor.tenantId, on: connection)
-            return parts
+            let parts = try Self.insertOrders(drafts, reason: Restructuring.splitReason, at: now, actor: actor)
+            try await connection.finish(
+                parts.statements
+                    + Self.cancelSources([source], reason: Restructuring.splitReason, at: now, actor: actor)
+                    + [Self.link(sources: [orderId], targets: parts.orders.map(\.orderId), kind: "SPLIT", at: now,
+                                 tenantId: actor.tenantId)])
+            return parts.orders
         }
     }
 
@@ -124,16 +126,22 @@ extension OrderStore {
             let now = Timestamp.microseconds(Date())
             var closed = order
             closed.state = to
-            try await write(closed, from: order, command: .closeOrder, payload: EventPayload(), at: now, actor: actor,
-                            on: connection)
+            let close = Self.write(closed, from: order, command: .closeOrder, payload: EventPayload(), at: now,
+                                   actor: actor)
             closed.version += 1
             closed.updatedAt = now
-            guard closed.unfilledQuantity > 0 else { return (CloseOutcome(order: closed), nil) }
+            guard closed.unfilledQuantity > 0 else {
+                try await connection.finish([close])
+                return (CloseOutcome(order: closed), nil)
+            }
             // The remainder is a PM's order again; the trader closing this one creates it on their behalf.
             let draft = Restructuring.remainder(of: order, quantity: closed.unfilledQuantity)
-            let remainder = try await insertOrders([draft], reason: "REMAINDER", at: now, actor: actor, on: connection)[0]
-            try await link(sources: [orderId], targets: [remainder.orderId], kind: "REMAINDER", at: now,
-                           tenantId: actor.tenantId, on: connection)
+            let inserted = try Self.insertOrders([draft], reason: "REMAINDER", at: now, actor: actor)
+            let remainder = inserted.orders[0]
+            try await connection.finish(
+                [close] + inserted.statements
+                    + [Self.link(sources: [orderId], targets: [remainder.orderId], kind: "REMAINDER", at: now,
+                                 tenantId: actor.tenantId)])
             return (CloseOutcome(order: closed), remainder)
         }
     }

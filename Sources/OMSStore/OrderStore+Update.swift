@@ -1,6 +1,6 @@
 import Foundation
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 extension OrderStore {
     /// Applies `update_order` under the row lock: the kernel checks field
@@ -13,7 +13,8 @@ extension OrderStore {
             updated.version = current.version + 1
             updated.updatedAt = now
             let payload = EventPayload(changes: changes).jsonString()
-            let rows = try await connection.rows("""
+            // The write, the claim and COMMIT: the second round trip.
+            let rows = try await connection.finish("""
                 WITH upd AS (
                     UPDATE orders o SET ordered_quantity = \(updated.orderedQuantity),
                         limit_price = \(updated.limitPrice), stop_price = \(updated.stopPrice),
@@ -29,7 +30,7 @@ extension OrderStore {
                         \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
                 )
                 SELECT * FROM upd
-                """, logger: logger)
+                """)
             guard let row = rows.first else { throw RetryTransaction() }
             return try OrderRow.decode(row)
         }

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// The kernel's commands carried out on PostgreSQL: each one SERIALIZABLE
 /// transaction that holds the order's row lock, writes the row (version + 1)
@@ -53,16 +53,16 @@ public struct OrderStore: Sendable {
             tenantId: actor.tenantId, orderId: Identifier.make("ORD", at: now), createdBy: actor.principalId, at: now)
         let query = try Self.insertQuery(order, idempotencyKey: idempotencyKey, actor: actor)
         do {
-            _ = try await database.rows(actor.scope, prepared: CreateOrderSite.self, query)
+            _ = try await database.rows(actor.scope, prepared: query)
             return order
-        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505"
-            && error.serverInfo?[.constraintName] == "orders_idempotency_key_unique"
+        } catch let error as PostgresError where error.sqlState == "23505"
+            && error.constraint == "orders_idempotency_key_unique"
         {
             guard let key = idempotencyKey, let first = try await self.order(idempotencyKey: key, actor: actor) else {
                 throw OMSError(.conflict, "idempotency_key was used by an order you cannot see")
             }
             return first
-        } catch let error as PSQLError {
+        } catch let error as PostgresError {
             throw Self.mapCreateError(error, draft: draft)
         }
     }
@@ -70,7 +70,7 @@ public struct OrderStore: Sendable {
     /// Inserts a new order and its create event in one statement. `reason`
     /// records why it was created (MERGED, SPLIT, REMAINDER) when it was not a plain create.
     static func insertQuery(_ order: Order, idempotencyKey: String?, actor: Principal, reason: String? = nil) throws
-        -> PostgresQuery
+        -> SQL
     {
         let payload = EventPayload(order: order, reason: reason).jsonString()
         return """
@@ -95,8 +95,8 @@ public struct OrderStore: Sendable {
             """
     }
 
-    static func mapCreateError(_ error: PSQLError, draft: NewOrder) -> any Error {
-        switch (error.serverInfo?[.sqlState], error.serverInfo?[.constraintName]) {
+    static func mapCreateError(_ error: PostgresError, draft: NewOrder) -> any Error {
+        switch (error.sqlState, error.constraint) {
         case ("23503", "orders_portfolio_fk"):
             OMSError(.invalidPortfolio, "unknown portfolio \(draft.portfolioId)", details: ["portfolio_id": draft.portfolioId])
         case ("23503", "orders_instrument_fk"):
@@ -132,7 +132,7 @@ public struct OrderStore: Sendable {
         ).jsonString()
         let violationsJSON = verdict == nil ? nil : Self.json(details.violations ?? [])
         let fromStates = guarded.from.map(\.rawValue).sorted()
-        let query: PostgresQuery = """
+        let query: SQL = """
             WITH prev AS (
                 SELECT state FROM orders
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId) AND state = ANY(\(fromStates))
@@ -163,10 +163,10 @@ public struct OrderStore: Sendable {
             SELECT upd.*, (SELECT event_id FROM ev) AS event_id FROM upd
             """
         return try await database.runner.retrying {
-            guard let row = try await database.rows(actor.scope, prepared: TransitionSite.self, query).first else {
+            guard let row = try await database.rows(actor.scope, prepared: query).first else {
                 try await refusal(command, orderId: orderId, actor: actor)
             }
-            let r = row.makeRandomAccess()
+            let r = row
             return TransitionOutcome(
                 order: try OrderRow.decode(row),
                 fromState: OrderState(rawValue: try r["from_state"].decode(String.self)) ?? .created,
@@ -225,6 +225,3 @@ public struct OrderStore: Sendable {
     }
 }
 
-/// Hot statements run prepared (see `PreparedQuery`).
-private enum CreateOrderSite: PreparedSite {}
-private enum TransitionSite: PreparedSite {}

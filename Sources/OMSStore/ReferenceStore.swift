@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Tenants, principals and reference data: portfolios, accounts,
 /// instruments, prices and positions. Writes here are Admin's (prices also
@@ -22,11 +22,11 @@ public struct ReferenceStore: Sendable {
 
     /// Maps unique and foreign-key violations to domain errors.
     static func mapped(_ error: any Error, exists: String, missing: (String?) -> OMSError) -> any Error {
-        guard let error = error as? PSQLError else { return error }
-        switch error.serverInfo?[.sqlState] {
+        guard let error = error as? PostgresError else { return error }
+        switch error.sqlState {
         case "23505": return OMSError(.alreadyExists, "\(exists) already exists")
-        case "23503": return missing(error.serverInfo?[.constraintName])
-        case "23514", "22P02", "22003": return OMSError(.invalidArgument, "invalid value: \(error.serverInfo?[.message] ?? "")")
+        case "23503": return missing(error.constraint)
+        case "23514", "22P02", "22003": return OMSError(.invalidArgument, "invalid value: \(error.message)")
         default: return error
         }
     }
@@ -143,11 +143,11 @@ public struct ReferenceStore: Sendable {
         do {
             // The price and any breach it causes or clears commit together.
             try await database.runner.transaction(actor.scope) { connection in
-                try await connection.query("""
+                try await connection.rows("""
                     INSERT INTO prices (tenant_id, instrument_id, price, as_of)
                     VALUES (\(actor.tenantId), \(instrumentId), \(price), \(asOf))
                     ON CONFLICT (tenant_id, instrument_id) DO UPDATE SET price = excluded.price, as_of = excluded.as_of
-                    """, logger: database.logger)
+                    """)
                 let portfolios = try await monitor.portfolios(holding: instrumentId, tenantId: actor.tenantId, on: connection)
                 try await monitor.check(portfolios: portfolios, tenantId: actor.tenantId, cause: "market.set_price",
                                         at: Timestamp.microseconds(Date()), on: connection)
@@ -170,12 +170,12 @@ public struct ReferenceStore: Sendable {
         let monitor = BreachMonitor(database: database)
         do {
             try await database.runner.transaction(actor.scope) { connection in
-                try await connection.query("""
+                try await connection.rows("""
                     INSERT INTO positions (tenant_id, portfolio_id, instrument_id, quantity)
                     VALUES (\(actor.tenantId), \(position.portfolioId), \(position.instrumentId), \(position.quantity))
                     ON CONFLICT (tenant_id, portfolio_id, instrument_id)
                     DO UPDATE SET quantity = excluded.quantity, updated_at = now()
-                    """, logger: database.logger)
+                    """)
                 try await monitor.check(portfolios: [position.portfolioId], tenantId: actor.tenantId,
                                         cause: "admin.set_position", at: Timestamp.microseconds(Date()), on: connection)
             }
@@ -198,15 +198,15 @@ extension ReferenceStore {
         let key = KeyStore.newKey(tenantId: tenantId, principalId: adminId)
         do {
             return try await database.runner.transaction(.tenant(tenantId)) { connection in
-                try await connection.query(
-                    "INSERT INTO tenants (tenant_id, name) VALUES (\(tenantId), \(name ?? tenantId))", logger: database.logger)
-                try await connection.query("""
+                try await connection.rows(
+                    "INSERT INTO tenants (tenant_id, name) VALUES (\(tenantId), \(name ?? tenantId))")
+                try await connection.rows("""
                     INSERT INTO principals (tenant_id, principal_id, role) VALUES (\(tenantId), \(adminId), 'Admin')
-                    """, logger: database.logger)
-                try await connection.query("""
+                    """)
+                try await connection.rows("""
                     INSERT INTO api_keys (tenant_id, key_id, principal_id, key_hash)
                     VALUES (\(tenantId), \(key.issued.keyId), \(adminId), \(key.hash))
-                    """, logger: database.logger)
+                    """)
                 return key.issued
             }
         } catch {

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// BI logins: read-only PostgreSQL roles that see one tenant's rows through
 /// the `reporting` views (sql/0010, docs/reporting.md).
@@ -27,7 +27,7 @@ public enum ReportingAccess {
     /// An existing role name is ALREADY_EXISTS and changes nothing.
     public static func createBIRole(
         tenantId: String, roleName: String? = nil, password: String? = nil, connectionLimit: Int = 10,
-        on connection: PostgresConnection, logger: Logger
+        on connection: Connection, logger: Logger
     ) async throws -> BIRole {
         try ReferenceStore.validateTenantId(tenantId)
         let role = roleName ?? defaultRoleName(tenantId: tenantId)
@@ -45,15 +45,14 @@ public enum ReportingAccess {
         // Role DDL takes no parameters: the name is checked above, the
         // password is a standard-conforming literal with quotes doubled.
         let literal = "'" + password.replacingOccurrences(of: "'", with: "''") + "'"
-        try await connection.query("BEGIN", logger: logger)
+        try await connection.execute("BEGIN")
         do {
-            try await connection.query("SELECT set_config('oms.tenant_id', \(tenantId), true)", logger: logger)
-            let tenant = try await connection.query("SELECT 1 FROM tenants WHERE tenant_id = \(tenantId)", logger: logger)
-                .collect()
+            try await connection.rows("SELECT set_config('oms.tenant_id', \(tenantId), true)")
+            let tenant = try await connection.rows("SELECT 1 FROM tenants WHERE tenant_id = \(tenantId)")
             guard !tenant.isEmpty else {
                 throw OMSError(.tenantNotFound, "tenant \(tenantId) not found", details: ["tenant_id": tenantId])
             }
-            let taken = try await connection.query("SELECT 1 FROM pg_roles WHERE rolname = \(role)", logger: logger).collect()
+            let taken = try await connection.rows("SELECT 1 FROM pg_roles WHERE rolname = \(role)")
             guard taken.isEmpty else {
                 throw OMSError(.alreadyExists, "role \(role) already exists", details: ["role": role])
             }
@@ -62,13 +61,13 @@ public enum ReportingAccess {
                 "ALTER ROLE \(role) SET default_transaction_read_only = on",
                 "ALTER ROLE \(role) SET search_path = reporting",
             ] {
-                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await connection.execute(statement)
             }
-            try await connection.query(
-                "INSERT INTO bi_roles (tenant_id, role_name) VALUES (\(tenantId), \(role))", logger: logger)
-            try await connection.query("COMMIT", logger: logger)
+            try await connection.rows(
+                "INSERT INTO bi_roles (tenant_id, role_name) VALUES (\(tenantId), \(role))")
+            try await connection.execute("COMMIT")
         } catch {
-            _ = try? await connection.query("ROLLBACK", logger: logger)
+            _ = try? await connection.execute("ROLLBACK")
             throw error
         }
         return BIRole(tenantId: tenantId, roleName: role, password: password)

@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
 /// Filters of `list_rules`; every field optional.
 public struct RuleFilter: Sendable, Equatable {
@@ -113,7 +113,7 @@ public struct RuleStore: Sendable {
             WHERE v.tenant_id = \(actor.tenantId) AND v.rule_id = \(ruleId)
             ORDER BY v.version
             """).map { row in
-            let r = row.makeRandomAccess()
+            let r = row
             let change = try r["change"].decode(String.self)
             return RuleVersion(
                 version: Int(try r["recorded_version"].decode(Int32.self)),
@@ -131,9 +131,9 @@ extension RuleStore {
     /// immutable columns are never in the update's SET list. Unknown target
     /// portfolios are INVALID_PORTFOLIO and write nothing.
     func write(
-        _ rule: ComplianceRule, _ change: RuleVersion.Change, actor: Principal, on connection: PostgresConnection?
+        _ rule: ComplianceRule, _ change: RuleVersion.Change, actor: Principal, on connection: Transaction?
     ) async throws -> ComplianceRule {
-        let query: PostgresQuery = try """
+        let query: SQL = try """
             WITH missing AS (
                 SELECT array_agg(t ORDER BY t) AS ids FROM unnest(\(rule.targetAccounts)::text[]) t
                 WHERE NOT EXISTS (SELECT 1 FROM portfolios p WHERE p.tenant_id = \(actor.tenantId) AND p.portfolio_id = t)
@@ -158,29 +158,29 @@ extension RuleStore {
             SELECT m.ids AS missing, \(unescaped: RuleRow.columns) FROM missing m LEFT JOIN w r ON true
             """
         let rows = if let connection {
-            try await connection.rows(query, logger: logger)
+            try await connection.rows(query)
         } else {
             try await database.rows(actor.scope, query)
         }
         guard let row = rows.first else { throw OMSError(.internalError, "rule write returned no row") }
-        if let missing = try row.makeRandomAccess()["missing"].decode([String]?.self), let first = missing.first {
+        if let missing = try row["missing"].decode([String]?.self), let first = missing.first {
             throw OMSError(.invalidPortfolio, "unknown portfolio \(first) in target_accounts",
                            details: ["portfolio_id": first, "field": "target_accounts"])
         }
         // Nothing written: the rule changed since it was read (or its id was taken); start again.
-        guard try row.makeRandomAccess()["rule_id"].decode(String?.self) != nil else { throw RetryTransaction() }
+        guard try row["rule_id"].decode(String?.self) != nil else { throw RetryTransaction() }
         return try RuleRow.decode(row)
     }
 
     /// Locks and reads a rule the actor may change: NOT_FOUND if they cannot
     /// see it, PERMISSION_DENIED if it also targets portfolios not theirs.
-    func lock(_ ruleId: String, actor: Principal, on connection: PostgresConnection) async throws -> ComplianceRule {
+    func lock(_ ruleId: String, actor: Principal, on connection: Transaction) async throws -> ComplianceRule {
         let rows = try await connection.rows("""
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId) AND r.rule_id = \(ruleId)
               AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
             FOR UPDATE
-            """, logger: logger)
+            """)
         guard let row = rows.first else { throw Self.notFound(ruleId) }
         let rule = try RuleRow.decode(row)
         try Self.requireEntitled(actor, to: rule.targetAccounts)
@@ -213,8 +213,8 @@ enum RuleRow {
         r.severity, r.active, r.version, r.created_by, r.created_at, r.updated_at
         """
 
-    static func decode(_ row: PostgresRow) throws -> ComplianceRule {
-        let r = row.makeRandomAccess()
+    static func decode(_ row: Row) throws -> ComplianceRule {
+        let r = row
         let ruleType = try r["rule_type"].decode(String.self)
         let severity = try r["severity"].decode(String.self)
         let parametersJSON = Data(try r["parameters"].decode(String.self).utf8)

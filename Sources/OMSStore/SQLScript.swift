@@ -1,8 +1,8 @@
 import Foundation
 
-/// Splits a SQL script into statements, because PostgresNIO speaks only the
-/// extended protocol, which takes one statement per query. Understands `--`
-/// and `/* */` comments, quoted strings and identifiers, and `$tag$` bodies.
+/// Splits a SQL script into statements, so the migrator sends each on its own
+/// and a failure names the statement it came from. Understands `--` and
+/// `/* */` comments, quoted strings and identifiers, and `$tag$` bodies.
 public enum SQLScript {
     /// The script's statements, without the terminating semicolons; empty ones dropped.
     public static func statements(_ script: String) -> [String] {

@@ -17,7 +17,6 @@ public struct StoreMetrics: Sendable {
     let eventsDelivered: Counter
     let eventsDropped: Counter
     /// Pooled connections rebound to another tenant scope (one round trip each).
-    let scopeBinds: Counter
 
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance, poolSize: Int = 0) {
         self.factory = factory
@@ -29,7 +28,6 @@ public struct StoreMetrics: Sendable {
         subscriptions = Meter(label: "oms_subscriptions", factory: factory)
         eventsDelivered = Counter(label: "oms_events_delivered_total", factory: factory)
         eventsDropped = Counter(label: "oms_events_dropped_total", factory: factory)
-        scopeBinds = Counter(label: "oms_db_scope_binds_total", factory: factory)
         self.poolSize.set(poolSize)
         listenConnected.set(0)
     }

@@ -1,11 +1,10 @@
 import Logging
-import NIOConcurrencyHelpers
 import OMSCore
-import PostgresNIO
+import OMSPostgres
 
-/// Runs work as SERIALIZABLE transactions and retries serialization failures
-/// (40001) and deadlocks (40P01), including those raised by COMMIT, with
-/// jittered exponential backoff and a bound.
+/// Runs work as SERIALIZABLE transactions on the pool and retries
+/// serialization failures (40001) and deadlocks (40P01), including those
+/// raised by COMMIT, with jittered exponential backoff and a bound.
 ///
 /// Under SERIALIZABLE, PostgreSQL's predicate locks are page-grained, so
 /// commands on different orders whose rows share an index page can abort each
@@ -14,105 +13,120 @@ import PostgresNIO
 /// (worst seen: 25). The bound of 100 attempts with a 100 ms backoff ceiling
 /// keeps the chance of giving up negligible while a command still answers
 /// within seconds.
+///
+/// Every transaction opens with `BEGIN ISOLATION LEVEL SERIALIZABLE` and a
+/// transaction-local `set_config('oms.tenant_id', …)` (row-level security,
+/// sql/0010) in the same pipeline sync as its first statement: the scope is
+/// bound in every transaction without a round trip of its own, and a
+/// connection carries no scope from one transaction to the next.
 public struct TransactionRunner: Sendable {
-    public var client: PostgresClient
+    public let pool: ConnectionPool
     public var logger: Logger
     /// Attempts in all, the first included.
     public var maxAttempts: Int
     /// Where retries and pool use are counted.
     public var metrics: StoreMetrics
-    /// Transactions in progress, failed when their connection closes (see `untilClosed`).
-    let watch = ClosedConnectionWatch()
 
-    public init(client: PostgresClient, logger: Logger, maxAttempts: Int = 100, metrics: StoreMetrics = StoreMetrics()) {
-        self.client = client
+    public init(pool: ConnectionPool, logger: Logger, maxAttempts: Int = 100, metrics: StoreMetrics = StoreMetrics()) {
+        self.pool = pool
         self.logger = logger
         self.maxAttempts = maxAttempts
         self.metrics = metrics
     }
 
-    /// Runs `body` inside `BEGIN ISOLATION LEVEL SERIALIZABLE … COMMIT` on one
-    /// connection leased for `scope`. Any error rolls back before the
-    /// connection returns to the pool; retryable errors run `body` again from
-    /// the start. `readOnly` makes PostgreSQL refuse any write in `body`
-    /// (what-if checks rely on it).
+    /// The scope binding: transaction-local, so it ends with the transaction.
+    static let bindScope = Statement("SELECT set_config('oms.tenant_id', $1, true)", parameterTypes: [.text])
+
+    /// What opens a transaction scoped to `scope`.
+    static func opening(_ scope: TenantScope, readOnly: Bool) -> [Query] {
+        [Query(readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE"),
+         Query(bindScope, [scope.setting])]
+    }
+
+    /// Runs `body` inside one SERIALIZABLE transaction on a connection leased
+    /// for `scope`, committing after it returns unless it called
+    /// `Transaction.finish`. Any error rolls back before the connection
+    /// returns to the pool; retryable errors run `body` again from the start.
+    /// `readOnly` makes PostgreSQL refuse any write in `body` (what-if checks
+    /// rely on it).
     public func transaction<T: Sendable>(
-        _ scope: TenantScope, readOnly: Bool = false, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+        _ scope: TenantScope, readOnly: Bool = false, _ body: @escaping @Sendable (Transaction) async throws -> T
     ) async throws -> T {
-        let logger = logger
-        return try await retrying {
-            try await leased(scope) { connection in
-                try await untilClosed(connection) {
-                    try await connection.query(
-                        readOnly ? "BEGIN ISOLATION LEVEL SERIALIZABLE READ ONLY" : "BEGIN ISOLATION LEVEL SERIALIZABLE",
-                        logger: logger)
-                    do {
-                        let result = try await body(connection)
-                        // A call's idempotency key commits with the call's first write (IdempotencyStore).
-                        let claim = readOnly ? nil : IdempotencyClaim.current.flatMap { $0.isCommitted ? nil : $0 }
-                        let claimed = try await claim?.claim(after: result, on: connection, logger: logger) ?? false
-                        try await connection.query("COMMIT", logger: logger)
-                        if claimed { claim?.markCommitted() }
-                        return result
-                    } catch {
-                        // A failed COMMIT has already ended the transaction; ROLLBACK then only warns.
-                        if !connection.isClosed { _ = try? await connection.query("ROLLBACK", logger: logger) }
-                        throw error
-                    }
+        try await retrying {
+            try await leased { connection in
+                let transaction = Transaction(connection: connection, scope: scope, readOnly: readOnly)
+                do {
+                    let result = try await body(transaction)
+                    if !transaction.isCommitted { try await transaction.commit() }
+                    return result
+                } catch {
+                    // A failed COMMIT has already ended the block; an aborted or open one needs a ROLLBACK.
+                    if !connection.isReusable { await Self.rollBack(connection) }
+                    throw error
                 }
             }
         }
     }
 
-    /// Runs `work` on `connection`, but stops waiting for it when the
-    /// connection closes. PostgresNIO 1.33 never completes a query written to
-    /// a connection whose channel has just closed (the write no longer reaches
-    /// its handler, so the query's promise is dropped): after a database
-    /// restart a request hung for ever holding its pool slot (FaultTests).
-    /// The abandoned work has nothing left to do on a closed connection.
-    func untilClosed<T: Sendable>(
-        _ connection: PostgresConnection, _ work: @escaping @Sendable () async throws -> T
-    ) async throws -> T {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let pending = NIOLockedValueBox(true)
-            let finish: @Sendable (Result<T, any Error>) -> Void = { result in
-                if pending.withLockedValue({ was in defer { was = false }; return was }) { continuation.resume(with: result) }
-            }
-            // Watched by one shared sweeper rather than a callback on closeFuture
-            // (callbacks would pile up on a long-lived pooled connection, one per
-            // transaction) or a timer task per transaction (measurably slower).
-            let watch = self.watch, id = watch.add(connection) { finish(.failure(ConnectionLost())) }
-            Task {
-                do { finish(.success(try await work())) } catch { finish(.failure(error)) }
-                watch.remove(id)
+    /// Runs one statement as a whole transaction, one round trip: `BEGIN`,
+    /// the scope binding, the statement, the idempotency claim (for a keyed
+    /// call) and `COMMIT` in one pipeline sync.
+    public func statement(_ scope: TenantScope, _ sql: SQL, prepared: Bool = false, readOnly: Bool = false)
+        async throws -> [Row]
+    {
+        try await retrying {
+            try await leased { connection in
+                let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
+                let queries = Self.opening(scope, readOnly: readOnly) + [sql.query(prepared: prepared)]
+                    + (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")]
+                do {
+                    let results = try await RoundTrips.send(connection, queries)
+                    try Self.check(results, claim: claim)
+                    if let claim { try claim.noteCommitted(results[3]) }
+                    return Array(try results[2].get())
+                } catch {
+                    if !connection.isReusable { await Self.rollBack(connection) }
+                    throw error
+                }
             }
         }
     }
 
-    /// Runs `body` with a connection leased from the pool and bound to
-    /// `scope` (see `ScopeBindings`), counted as waiting until the pool hands
-    /// one over and as in use while `body` holds it. Every use of the pool
-    /// goes through here, so no connection serves a tenant while scoped to
-    /// another.
-    public func leased<T: Sendable>(_ scope: TenantScope, _ body: (PostgresConnection) async throws -> T)
-        async throws -> T
-    {
+    /// Throws the first failure of a pipeline that ends with `COMMIT` (its
+    /// own error for a commit-time conflict), or `IdempotencyKeyTaken` when the
+    /// claim found the key committed by another call.
+    static func check(_ results: [StatementResult], claim: IdempotencyClaim?) throws {
+        if let failure = results.firstFailure {
+            if claim != nil, failure.sqlState == SQLState.uniqueViolation, failure.constraint == "idempotency_keys_pkey" {
+                throw IdempotencyKeyTaken()
+            }
+            throw failure
+        }
+        // COMMIT of an aborted block answers ROLLBACK without an error; that is not a success.
+        if case .rows(let commit) = results[results.count - 1], commit.commandTag != "COMMIT" {
+            throw PostgresError(sqlState: "40000", message: "COMMIT answered \(commit.commandTag)", statement: "COMMIT")
+        }
+    }
+
+    /// Leaves the session outside any transaction; a connection that cannot is closed by the pool on release.
+    static func rollBack(_ connection: Connection) async {
+        _ = try? await RoundTrips.send(connection, [Query("ROLLBACK")])
+    }
+
+    /// Runs `body` with a connection leased from the pool, counted as waiting
+    /// until the pool hands one over and as in use while `body` holds it.
+    /// The connection is bound to no tenant: a statement sent outside
+    /// `transaction` or `statement` sees no tenant rows.
+    public func leased<T: Sendable>(_ body: (Connection) async throws -> T) async throws -> T {
         try await metrics.leasing { leased in
-            try await client.withConnection { connection in
-                // PostgresNIO 1.33 loses a query written to a connection whose channel
-                // has already closed: the query's promise is never completed and the
-                // call hangs for ever, holding a pool slot. The pool can hand out such a
-                // connection right after the database restarts (seen in FaultTests);
-                // refusing it before anything is sent makes the runner take another.
-                guard !connection.isClosed else { throw ClosedConnectionLeased() }
+            try await pool.withConnection { connection in
                 leased()
-                try await ScopeBindings.shared.bind(connection, to: scope, by: self)
                 return try await body(connection)
             }
         }
     }
 
-    /// Runs `body` again while it fails with a retryable SQLSTATE.
+    /// Runs `body` again while it fails with a retryable error.
     public func retrying<T: Sendable>(_ body: () async throws -> T) async throws -> T {
         var attempt = 1
         while true {
@@ -130,90 +144,51 @@ public struct TransactionRunner: Sendable {
         }
     }
 
-    /// Whether an error is a serialization failure or deadlock worth retrying.
+    /// Whether an error is worth running the whole transaction again for: a
+    /// serialization failure or deadlock, a command that saw the database
+    /// change under it, or a connection found dead before anything was sent
+    /// on it (so nothing can have been applied).
     public static func isRetryable(_ error: any Error) -> Bool {
-        if let error = error as? RetryTransaction { _ = error; return true }
-        if error is ClosedConnectionLeased { return true }  // nothing was sent on it
+        if error is RetryTransaction { return true }
+        if let error = error as? ConnectionError { return error.kind == .lost && !error.requestSent }
         let state = sqlState(error)
-        return state == "40001" || state == "40P01"
+        return state == SQLState.serializationFailure || state == SQLState.deadlock
     }
 
     /// Whether an error means the database could not be reached or went away
-    /// mid-call (connection lost, server shutting down or starting, the pool
-    /// giving up on connecting): the client should retry, with its idempotency key.
+    /// mid-call (connection lost, server shutting down or starting, no
+    /// connection free in time): the client should retry, with its idempotency key.
     public static func isUnavailable(_ error: any Error) -> Bool {
-        if let error = error as? PSQLError {
-            switch error.code {
-            case .clientClosedConnection, .serverClosedConnection, .connectionError, .uncleanShutdown, .poolClosed:
-                return true
-            default:
-                let state = sqlState(error) ?? ""
-                return state.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(state)
-            }
+        switch error {
+        case is ConnectionError, is PoolTimeoutError, is PoolClosedError:
+            return true
+        case let error as PostgresError:
+            return error.sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(error.sqlState)
+        default:
+            return false
         }
-        if error is ClosedConnectionLeased || error is ConnectionLost { return true }
-        // The pool's own errors (its circuit breaker) come from a module we do not import.
-        return String(reflecting: type(of: error)).hasSuffix("ConnectionPoolError")
     }
 
     /// The SQLSTATE of a server error, if any.
     public static func sqlState(_ error: any Error) -> String? {
-        (error as? PSQLError)?.serverInfo?[.sqlState]
-    }
-}
-
-/// Transactions in progress and their connections, checked every 250 ms by
-/// one task: a transaction whose connection closed is failed (see
-/// `TransactionRunner.untilClosed`).
-final class ClosedConnectionWatch: Sendable {
-    private struct State {
-        var next = 0
-        var watched: [Int: (connection: PostgresConnection, lost: @Sendable () -> Void)] = [:]
-        var sweeping = false
-    }
-
-    private let state = NIOLockedValueBox(State())
-
-    func add(_ connection: PostgresConnection, lost: @escaping @Sendable () -> Void) -> Int {
-        let (id, start) = state.withLockedValue { state -> (Int, Bool) in
-            state.next += 1
-            state.watched[state.next] = (connection, lost)
-            defer { state.sweeping = true }
-            return (state.next, !state.sweeping)
-        }
-        if start { Task { await sweep() } }
-        return id
-    }
-
-    func remove(_ id: Int) {
-        _ = state.withLockedValue { $0.watched.removeValue(forKey: id) }
-    }
-
-    /// Runs while anything is watched; the next `add` starts it again.
-    private func sweep() async {
-        while true {
-            try? await Task.sleep(for: .milliseconds(250))
-            let closed = state.withLockedValue { state -> [@Sendable () -> Void]? in
-                if state.watched.isEmpty {
-                    state.sweeping = false
-                    return nil
-                }
-                let lost = state.watched.filter { $0.value.connection.isClosed }
-                for id in lost.keys { state.watched[id] = nil }
-                return lost.values.map(\.lost)
-            }
-            guard let closed else { return }
-            for lost in closed { lost() }
+        switch error {
+        case let error as PostgresError: error.sqlState
+        case let error as ConnectionError: error.serverError?.sqlState
+        default: nil
         }
     }
 }
 
-/// The pool handed out a connection that had already closed; nothing was sent on it.
-struct ClosedConnectionLeased: Error, Sendable {}
-
-/// The connection closed while a transaction ran on it; whether a COMMIT sent
-/// before got through is unknown (a retry with the idempotency key settles it).
-struct ConnectionLost: Error, Sendable {}
+/// SQLSTATEs the store acts on.
+public enum SQLState {
+    public static let serializationFailure = "40001"
+    public static let deadlock = "40P01"
+    public static let uniqueViolation = "23505"
+    public static let foreignKeyViolation = "23503"
+    public static let checkViolation = "23514"
+    public static let notNullViolation = "23502"
+    public static let readOnlyTransaction = "25006"
+}
 
 /// Thrown by a command that found the database changed under it between its
 /// guarded write and its read-back; the runner starts it again.

@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import OMSCore
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 
 /// A fresh, migrated database with a seeded tenant, for one test.
 ///
@@ -15,7 +15,7 @@ public struct TestDatabase: Sendable {
     public let database: Database
     /// A small pool logged in as the cluster's superuser, outside row-level
     /// security: for tests that inspect or tamper with the tables directly.
-    public let owner: PostgresClient
+    public let owner: ConnectionPool
     public var orders: OrderStore { OrderStore(database: database) }
     public var allocations: AllocationStore { AllocationStore(database: database) }
     public var reference: ReferenceStore { ReferenceStore(database: database) }
@@ -41,16 +41,13 @@ public struct TestDatabase: Sendable {
         let server = try await TestPostgres.server()
         let name = try await TemplateDatabase.shared.clone(seed: seed)
         let url = try DatabaseURL(server.url(database: name))
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 24), backgroundLogger: logger)
-        let owner = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4, role: nil),
-                                   backgroundLogger: logger)
-        let result = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            group.addTask { await owner.run() }
-            defer { group.cancelAll() }
-            return try await body(TestDatabase(name: name, url: url, database: Database(client: client, logger: logger),
-                                               owner: owner))
+        let database = Database(url, maxConnections: 24, logger: logger)
+        let owner = ConnectionPool(url.poolConfiguration(maxConnections: 4, role: nil))
+        defer {
+            database.close()
+            owner.close()
         }
+        let result = try await body(TestDatabase(name: name, url: url, database: database, owner: owner))
         // Dropped only after success, so a failing test leaves its database to inspect.
         try? await TemplateDatabase.maintenance("DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)")
         return result
@@ -100,20 +97,10 @@ actor TemplateDatabase {
         let task = Task<String, any Error> {
             let name = try await TestPostgres.createDatabase(prefix: seed ? "oms_template_seeded" : "oms_template")
             let server = try await TestPostgres.server()
-            let connection = try await PostgresConnection.connect(
-                configuration: server.connectionConfiguration(database: name), id: 1, logger: TestDatabase.logger)
-            do {
-                try await Migrator(logger: TestDatabase.logger).migrate(on: connection)
-                if seed {
-                    for statement in SQLScript.statements(TestDatabase.seedSQL) {
-                        try await connection.query(PostgresQuery(unsafeSQL: statement), logger: TestDatabase.logger)
-                    }
-                }
-                try await connection.close()
-            } catch {
-                try? await connection.close()
-                throw error
-            }
+            let connection = try await server.connect(database: name)
+            defer { connection.close() }
+            try await Migrator(logger: TestDatabase.logger).migrate(on: connection)
+            if seed { try await connection.execute(TestDatabase.seedSQL) }
             return name
         }
         templates[seed] = task
@@ -122,15 +109,8 @@ actor TemplateDatabase {
 
     static func maintenance(_ sql: String) async throws {
         let server = try await TestPostgres.server()
-        let connection = try await PostgresConnection.connect(
-            configuration: server.connectionConfiguration(database: server.maintenanceDatabase), id: 2,
-            logger: TestDatabase.logger)
-        do {
-            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: TestDatabase.logger)
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        let connection = try await server.connect(database: server.maintenanceDatabase)
+        defer { connection.close() }
+        try await connection.execute(sql)
     }
 }

@@ -1,7 +1,6 @@
 import EmbeddedPostgres
 import Foundation
-import Logging
-import PostgresNIO
+import OMSPostgres
 
 /// The PostgreSQL server the tests of this process share, and fresh databases on it.
 ///
@@ -46,18 +45,9 @@ public enum TestPostgres {
             return components.string ?? "postgres://\(username)@\(host):\(port)/\(database)"
         }
 
-        /// A pool configuration for `database`, without TLS.
-        public func clientConfiguration(database: String) -> PostgresClient.Configuration {
-            PostgresClient.Configuration(
-                host: host, port: port, username: username, password: password, database: database, tls: .disable
-            )
-        }
-
-        /// A single-connection configuration for `database`, without TLS.
-        public func connectionConfiguration(database: String) -> PostgresConnection.Configuration {
-            PostgresConnection.Configuration(
-                host: host, port: port, username: username, password: password, database: database, tls: .disable
-            )
+        /// A connection to `database` as this login.
+        public func connect(database: String) async throws -> Connection {
+            try await Connection.connect(url(database: database))
         }
     }
 
@@ -87,31 +77,16 @@ public enum TestPostgres {
         try await shared.value
     }
 
-    /// A pool configuration for `database` on the shared server, without TLS.
-    public static func configuration(database: String) async throws -> PostgresClient.Configuration {
-        try await server().clientConfiguration(database: database)
-    }
-
     /// Creates an empty database named `<prefix>_<16 hex digits>` on the shared
     /// server and returns its name. The prefix is lowercased and anything but
     /// `a-z`, `0-9` and `_` becomes `_`, so the name is a plain identifier.
     public static func createDatabase(prefix: String) async throws -> String {
         let server = try await server()
         let name = databaseName(prefix: prefix)
-        let logger = Logger(label: "oms.testing.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
         do {
-            let connection = try await PostgresConnection.connect(
-                configuration: server.connectionConfiguration(database: server.maintenanceDatabase),
-                id: 0,
-                logger: logger
-            )
-            do {
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \"\(name)\""), logger: logger)
-            } catch {
-                try? await connection.close()
-                throw error
-            }
-            try await connection.close()
+            let connection = try await server.connect(database: server.maintenanceDatabase)
+            defer { connection.close() }
+            try await connection.execute("CREATE DATABASE \"\(name)\"")
         } catch {
             throw SetupError(
                 description: "cannot create test database \(name) on \(server.url(database: server.maintenanceDatabase)): "
@@ -146,7 +121,9 @@ public enum TestPostgres {
 
     private static func startEmbedded() throws -> ServerInfo {
         EmbeddedPostgres.stopOnExit()
-        let cluster = EmbeddedPostgres(dataDirectory: embeddedDataDirectory, durable: false)
+        // The test processes run many tests at once, each with pools and often
+        // a sidecar or two of its own: a peak of 200 sessions was reached.
+        let cluster = EmbeddedPostgres(dataDirectory: embeddedDataDirectory, durable: false, maxConnections: 500)
         let endpoint = try cluster.start()
         return ServerInfo(
             host: endpoint.host,

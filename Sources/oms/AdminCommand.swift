@@ -85,7 +85,7 @@ struct AdminCommand: AsyncParsableCommand {
             let password = password ?? ProcessInfo.processInfo.environment["OMS_BI_PASSWORD"].flatMap { $0.isEmpty ? nil : $0 }
             _ = try await migrateAsOwner(url, logger: logger)
             let created = try await withDatabase(url, logger: logger, asOwner: true) { owner in
-                try await owner.client.withConnection { connection in
+                try await owner.pool.withConnection { connection in
                     try await ReportingAccess.createBIRole(
                         tenantId: tenantId, roleName: role, password: password, connectionLimit: limit,
                         on: connection, logger: logger)
@@ -102,7 +102,7 @@ struct AdminCommand: AsyncParsableCommand {
             } else {
                 print("BI role \(created.roleName) created for tenant \(created.tenantId): read-only, reporting views only")
                 print("password (shown once, store it now): \(created.password)")
-                print("connect: psql '\(login.urlString)'")
+                print("connect: psql \"\(login.urlString)\"")
             }
         }
     }

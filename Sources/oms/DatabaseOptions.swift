@@ -2,13 +2,15 @@ import ArgumentParser
 import Foundation
 import Logging
 import OMSStore
-import PostgresNIO
 
 /// `--database-url`, defaulting to `OMS_DATABASE_URL`.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("database-url"),
-            help: ArgumentHelp("PostgreSQL URL, postgres://user[:password]@host:port/db (env OMS_DATABASE_URL; "
-                               + "without one, `oms serve` runs an embedded PostgreSQL under --data-dir)."))
+            help: ArgumentHelp("PostgreSQL connection string as libpq takes it: a URI "
+                               + "(postgres://user[:password]@host[:port][,host2[:port2]]/db?sslmode=...) or key=value "
+                               + "conninfo (host=... dbname=... or service=...); what it leaves out comes from "
+                               + "PGHOST, PGUSER, PGSSLMODE, PGPASSFILE, ... (env OMS_DATABASE_URL; without one, "
+                               + "`oms serve` runs an embedded PostgreSQL under --data-dir)."))
     var databaseURL: String?
 
     /// Whether a database was named by flag or environment.
@@ -24,25 +26,17 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-/// Runs `body` with a connection pool to `url` that is running, then stops it.
-/// The pool runs as the application role, under row-level security;
-/// `asOwner` keeps the login's own role, which migrations need.
+/// Runs `body` with a connection pool to `url`, then closes it. The pool
+/// runs as the application role, under row-level security; `asOwner` keeps
+/// the login's own role, which migrations need.
 func withDatabase<T: Sendable>(
     _ url: DatabaseURL, logger: Logger, asOwner: Bool = false, _ body: @Sendable (Database) async throws -> T
 ) async throws -> T {
-    // The body leases at once, usually before the task group has started
-    // run(), which PostgresNIO reports as a warning although it just waits;
-    // this pool's real failures reach the caller as thrown errors.
-    try await url.checkConnection(role: asOwner ? nil : DatabaseURL.appRole, logger: logger)
-    var quiet = logger
-    quiet.logLevel = max(logger.logLevel, .error)
-    let client = PostgresClient(configuration: url.clientConfiguration(role: asOwner ? nil : DatabaseURL.appRole),
-                                backgroundLogger: quiet)
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body(Database(client: client, logger: logger))
-    }
+    // A connection refused here says why in PostgreSQL's own words.
+    try await url.checkConnection(role: asOwner ? nil : DatabaseURL.appRole)
+    let database = Database(url, maxConnections: 4, role: asOwner ? nil : DatabaseURL.appRole, logger: logger)
+    defer { database.close() }
+    return try await body(database)
 }
 
 /// Applies the migrations as the URL's own login (the owner); the names of those applied.
@@ -50,7 +44,7 @@ func migrateAsOwner(
     _ url: DatabaseURL, logger: Logger, progress: @escaping @Sendable (Migrator.Progress) -> Void = { _ in }
 ) async throws -> [String] {
     try await withDatabase(url, logger: logger, asOwner: true) { owner in
-        try await Migrator(logger: logger).migrate(client: owner.client, progress: progress)
+        try await Migrator(logger: logger).migrate(pool: owner.pool, progress: progress)
     }
 }
 

@@ -4,7 +4,6 @@ import Foundation
 import Logging
 import OMSServer
 import OMSStore
-import PostgresNIO
 import ServiceLifecycle
 
 /// `oms serve`: the product's one-command start.

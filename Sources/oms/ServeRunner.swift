@@ -3,7 +3,6 @@ import Foundation
 import Logging
 import OMSServer
 import OMSStore
-import PostgresNIO
 import Prometheus
 import ServiceLifecycle
 
@@ -16,16 +15,15 @@ struct ServeRunner {
     let logger: Logger
 
     func serve(seedDemo: Bool) async throws {
-        // Setup uses its own short-lived pools: a PostgresClient runs exactly once.
+        // Setup uses its own short-lived pools (the owner's for migrations).
         _ = try await migrateAsOwner(url, logger: logger, progress: printMigration)
         let seeded = seedDemo ? try await withDatabase(url, logger: logger) { try await DemoSeed.seedIfNeeded(database: $0) } : nil
         if seedDemo { try printDemoKeys(seeded) }
         let registry = PrometheusCollectorRegistry()
         let factory = OpsServer.metricsFactory(registry: registry)
         let storeMetrics = StoreMetrics(factory: factory, poolSize: settings.poolSize)
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: settings.poolSize),
-                                    backgroundLogger: logger)
-        let database = Database(client: client, logger: logger, metrics: storeMetrics)
+        let database = Database(url, maxConnections: settings.poolSize, logger: logger, metrics: storeMetrics)
+        defer { database.close() }
         let hub = EventHub(url: url, logger: logger, metrics: storeMetrics)
         let dispatcher = Dispatcher(
             services: Services(database: database, hub: hub, subscriptionBuffer: settings.subscriptionBuffer,
@@ -44,7 +42,7 @@ struct ServeRunner {
                                 maximumConnectionsPerAddress: settings.maximumConnectionsPerAddress, tls: tls),
             dispatcher: dispatcher, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: client), .init(service: EventHubService(hub: hub)),
+            .init(service: EventHubService(hub: hub)),
         ]
         if settings.evaluateCompliance {
             services.append(.init(service: EvaluatorService(evaluator: ComplianceEvaluator(

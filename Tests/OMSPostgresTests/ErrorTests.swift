@@ -72,4 +72,27 @@ struct ErrorTests {
         let count = try await connection.query("SELECT count(*) AS n FROM orders WHERE id IN ('o-3', 'o-5')")
         #expect(try count[0]["n"].int() == 0)
     }
+
+    @Test("a NUL in a parameter or the SQL is refused as 22021 before anything is sent, never cut short")
+    func nulRefused() async throws {
+        let database = try await TestDatabase("pq_nul")
+        let connection = try await database.connect()
+        defer { connection.close() }
+        try await connection.execute("CREATE TABLE t (v text)")
+        let results = try await connection.pipeline([
+            Query("INSERT INTO t VALUES ($1)", ["fine"]),
+            Query("INSERT INTO t VALUES ($1)", ["a\u{0}b"]),
+        ])
+        guard case .failed(let error) = results[1] else {
+            Issue.record("the NUL was sent: \(results)")
+            return
+        }
+        #expect(error.sqlState == "22021")
+        #expect(error.statementIndex == 1)
+        if case .skipped = results[0] {} else { Issue.record("the statement before the refused one ran: \(results[0])") }
+        await #expect(throws: PostgresError.self) { _ = try await connection.query("SELECT '\u{0}'") }
+        let stored = try await connection.query("SELECT count(*) FROM t")
+        #expect(try stored[0][0].int() == 0)
+        #expect(connection.isReusable)
+    }
 }

@@ -22,6 +22,39 @@ struct PoolTests {
         pool.close()
     }
 
+    @Test("a connect the server refuses (too many connections) leaves the lease waiting for the pool's own connections")
+    func refusedConnectWaits() async throws {
+        let database = try await TestDatabase("pq_pool_refused")
+        let admin = try await database.connect()
+        defer { admin.close() }
+        let role = "pq_limited_\(UInt32.random(in: 0...UInt32.max))"
+        try await admin.execute("CREATE ROLE \(role) LOGIN CONNECTION LIMIT 2")
+        defer { Task { try? await admin.execute("DROP ROLE IF EXISTS \(role)") } }
+        let pool = ConnectionPool(PoolConfiguration(
+            conninfo: database.keyValue + " user=\(role)", maximumConnections: 4, leaseTimeout: .seconds(10)))
+        let first = try await pool.lease(), second = try await pool.lease()
+        // The third lease's connect is refused by the role's limit; it waits instead of failing.
+        let third = Task { try await pool.withConnection { $0.backendPID } }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(pool.statistics.waiting == 1)
+        pool.release(second)
+        #expect(try await third.value == second.backendPID)
+        pool.release(first)
+        pool.close()
+    }
+
+    @Test("with no connection open, a refused connect fails every waiting lease at once")
+    func unreachableFailsAtOnce() async throws {
+        let pool = ConnectionPool(PoolConfiguration(
+            conninfo: "host=127.0.0.1 port=1 connect_timeout=2", maximumConnections: 2, leaseTimeout: .seconds(30)))
+        let clock = ContinuousClock(), start = clock.now
+        let a = Task { try await pool.lease() }, b = Task { try await pool.lease() }
+        await #expect(throws: ConnectionError.self) { _ = try await a.value }
+        await #expect(throws: ConnectionError.self) { _ = try await b.value }
+        #expect(clock.now - start < .seconds(5))
+        pool.close()
+    }
+
     @Test("a waiting lease gets the connection released before its timeout")
     func waiterServed() async throws {
         let database = try await TestDatabase("pq_pool_wait")

@@ -3,7 +3,7 @@ import OMSCore
 import OMSProtocol
 import OMSServer
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 
 /// One run of the domain fuzz: a connection per role, the generator, what
 /// the run learned about its orders, and the first property that failed.
@@ -62,8 +62,8 @@ struct FuzzRun {
     }
 
     func writeCount() async throws -> Int64 {
-        try await database.client.query("SELECT n FROM fuzz_writes WHERE tenant_id = \(tenant)", logger: Fleet.logger)
-            .collect().first?.decode(Int64.self) ?? 0
+        try await database.pool.query("SELECT n FROM fuzz_writes WHERE tenant_id = \(tenant)")
+            .first?.decode(Int64.self) ?? 0
     }
 
     /// One call: guided (the next lifecycle step of a known order, with

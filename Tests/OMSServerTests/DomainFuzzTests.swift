@@ -3,7 +3,7 @@ import OMSCore
 import OMSProtocol
 import OMSServer
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 /// A generative test of the domain behind the wire (issue 14, item 7): every
@@ -37,7 +37,7 @@ struct DomainFuzzTests {
         // Generated keys fail authentication by the thousand; the throttle has its own tests.
         try await Fleet.with(sidecars: 1, serveArguments: ["--auth-failure-limit", "1000000"]) { fleet in
             let (keys, foreign) = try await Self.prepare(fleet)
-            let digest = PostgresQuery(unsafeSQL: "SELECT \(Self.tenantDigest("t2"))")
+            let digest = SQL(stringLiteral: "SELECT \(Self.tenantDigest("t2"))")
             let foreignBefore = try await fleet.values(digest, as: String.self)
             let sidecar = fleet.sidecars[0]
             let started = ContinuousClock.now
@@ -93,7 +93,7 @@ struct DomainFuzzTests {
     /// counter. Returns each worker's keys and t2's ids.
     static func prepare(_ fleet: Fleet) async throws -> (keys: [[String: String]], foreign: [String: [String]]) {
         try await fleet.withPool { database in
-            let client = database.client, logger = Fleet.logger
+            let pool = database.pool
             var statements = [
                 "INSERT INTO tenants (tenant_id, name) VALUES ('t2', 't2')",
                 "INSERT INTO portfolios (tenant_id, portfolio_id, name, cash) VALUES ('t2', 'PORT-T2', 'Other', 1000)",
@@ -113,7 +113,7 @@ struct DomainFuzzTests {
                 ]
             }
             for statement in statements {
-                try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await pool.query(SQL(stringLiteral: statement))
             }
             var keys: [[String: String]] = []
             for worker in 0..<workers {
@@ -129,7 +129,7 @@ struct DomainFuzzTests {
                          timeInForce: .day, orderedQuantity: 10),
                 actor: Principal(tenantId: "t2", principalId: "pm", role: .pm))
             for statement in SQLScript.statements(writeCounterSQL) {
-                try await client.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                try await pool.query(SQL(stringLiteral: statement))
             }
             return (keys, ["order_id": [other.orderId], "portfolio_id": ["PORT-T2"], "instrument_id": ["INS-T2"],
                            "principal_id": ["pm"]])
@@ -166,7 +166,7 @@ struct DomainFuzzTests {
     /// A sidecar with the built-in evaluator, started on the fuzzed database,
     /// decides every order left pending (poison containment) and stays up.
     static func evaluatorDecidesEverything(_ fleet: Fleet) async throws {
-        let pendingSQL: PostgresQuery = """
+        let pendingSQL: SQL = """
             SELECT count(*)::int FROM orders WHERE state IN ('PENDING_PRE_TRADE_COMPLIANCE', 'PENDING_POST_TRADE_COMPLIANCE')
             """
         let evaluator = try await Sidecar.start(name: "evaluator", url: fleet.url, logDirectory: fleet.directory + "/logs",

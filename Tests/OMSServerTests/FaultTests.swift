@@ -2,7 +2,7 @@ import Foundation
 import OMSClient
 import OMSCore
 import OMSProtocol
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 @Suite("Faults: crashes, database restarts, dropped clients, slow subscribers", .serialized)

@@ -1,7 +1,7 @@
 import Foundation
 import OMSCore
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 
 /// What the fleet's database says after a run.
 struct Audit: Sendable {
@@ -26,9 +26,9 @@ extension Fleet {
             var audit = Audit()
             let store = OrderStore(database: database)
             let reader = Principal(tenantId: tenant, principalId: "ops", role: .ops)
-            let ids = try await database.client.query(
-                "SELECT order_id FROM orders WHERE tenant_id = \(tenant) ORDER BY order_id", logger: Fleet.logger
-            ).collect().map { try $0.decode(String.self) }
+            let ids = try await database.pool.query(
+                "SELECT order_id FROM orders WHERE tenant_id = \(tenant) ORDER BY order_id"
+            ).map { try $0.decode(String.self) }
             audit.orders = ids.count
             for id in ids {
                 guard let row = try await store.order(id, actor: reader) else { continue }
@@ -70,26 +70,25 @@ extension Fleet {
                     audit.problems.append("\(id): \(field) is \(stored) in the row, \(rebuilt) replayed")
                 }
             }
-            let unmatched = try await database.client.query("""
+            let unmatched = try await database.pool.query("""
                 SELECT o.order_id || ': executed_quantity ' || o.executed_quantity || ', fills ' || f.total
                 FROM orders o, LATERAL (SELECT coalesce(sum(quantity), 0) AS total FROM fills
                                         WHERE tenant_id = o.tenant_id AND order_id = o.order_id) f
                 WHERE o.tenant_id = \(tenant) AND o.executed_quantity <> f.total
-                """, logger: Fleet.logger).collect().map { try $0.decode(String.self) }
+                """).map { try $0.decode(String.self) }
             audit.problems += unmatched.map { "\($0): fills do not add up to executed_quantity" }
-            audit.eventIds = try await database.client.query(
-                "SELECT event_id FROM order_events WHERE tenant_id = \(tenant) ORDER BY xact_id, event_id",
-                logger: Fleet.logger
-            ).collect().map { Int(try $0.decode(Int64.self)) }
+            audit.eventIds = try await database.pool.query(
+                "SELECT event_id FROM order_events WHERE tenant_id = \(tenant) ORDER BY xact_id, event_id"
+            ).map { Int(try $0.decode(Int64.self)) }
             audit.events = audit.eventIds.count
             return audit
         }
     }
 
     /// Rows of one query on the fleet's database, each decoded as `T`.
-    func values<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: T.Type) async throws -> [T] {
+    func values<T: SQLDecodable & Sendable>(_ query: SQL, as type: T.Type) async throws -> [T] {
         try await withPool { database in
-            try await database.client.query(query, logger: Fleet.logger).collect().map { try $0.decode(T.self) }
+            try await database.pool.query(query).map { try $0.decode(T.self) }
         }
     }
 }

@@ -3,7 +3,7 @@ import OMSClient
 import OMSCore
 import OMSProtocol
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 @Suite("Revocation across sidecars", .serialized)

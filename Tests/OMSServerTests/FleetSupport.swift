@@ -5,7 +5,7 @@ import OMSClient
 import OMSCore
 import OMSProtocol
 import OMSStore
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 /// One real `oms serve` process on the fleet's database, logging to a file.
@@ -171,9 +171,9 @@ final class Fleet: @unchecked Sendable {
                 + Self.principals.map { "('t1', '\($0.id)', '\($0.role)')" }.joined(separator: ", "),
         ]
         keys = try await withPool { database in
-            try await Migrator(logger: Self.logger).migrate(client: database.client)
+            try await Migrator(logger: Self.logger).migrate(pool: database.pool)
             for statement in statements {
-                try await database.client.query(PostgresQuery(unsafeSQL: statement), logger: Self.logger)
+                try await database.pool.query(SQL(stringLiteral: statement))
             }
             var keys: [String: String] = [:]
             for principal in Self.principals {
@@ -187,14 +187,9 @@ final class Fleet: @unchecked Sendable {
     /// It logs in as the cluster's superuser, outside row-level security: the
     /// test seeds and audits every row directly.
     func withPool<T: Sendable>(_ body: @Sendable (Database) async throws -> T) async throws -> T {
-        let parsed = try DatabaseURL(url)
-        let client = PostgresClient(configuration: parsed.clientConfiguration(maxConnections: 2, role: nil),
-                                    backgroundLogger: Self.logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            return try await body(Database(client: client, logger: Self.logger))
-        }
+        let database = Database(try DatabaseURL(url), maxConnections: 2, role: nil, logger: Self.logger)
+        defer { database.close() }
+        return try await body(database)
     }
 
     /// A client of `principal` connected to `sidecar`.

@@ -3,7 +3,7 @@ import OMSCore
 import OMSProtocol
 @testable import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 /// Strings and ids a hostile or careless client sends (issue 14, cases 5, 8
@@ -45,7 +45,7 @@ struct HostileInputTests {
                 || '/' || (SELECT count(*) FROM order_events)::text || '/' || (SELECT count(*) FROM portfolios)::text
                 || '/' || (SELECT count(*) FROM principals)::text || '/' || (SELECT count(*) FROM baskets)::text
                 || '/' || (SELECT count(*) FROM idempotency_keys)::text || '/' || (SELECT count(*) FROM fills)::text
-            """).collect()
+            """)
         return try rows.first?.decode(String.self) ?? ""
     }
 
@@ -152,15 +152,15 @@ struct HostileInputTests {
     func constraintBackstop() async throws {
         try await TestDatabase.with { db in
             let nul = "a\u{0}b"
-            let attempts: [(PostgresQuery, String)] = [
+            let attempts: [(SQL, String)] = [
                 ("INSERT INTO portfolios (tenant_id, portfolio_id, name) VALUES ('t1', 'P-X', \(nul))", "unknown"),
                 ("INSERT INTO portfolios (tenant_id, portfolio_id, name) VALUES ('t1', 'P-Y', NULL)", "name"),
                 ("INSERT INTO accounts (tenant_id, account_id, portfolio_id) VALUES ('t1', 'A-Z', 'PORT-NONE')", "portfolio_id"),
             ]
             for (query, field) in attempts {
                 do {
-                    _ = try await db.owner.query(query).collect()
-                    Issue.record("\(query.sql) was accepted")
+                    _ = try await db.owner.query(query)
+                    Issue.record("\(query.text) was accepted")
                 } catch {
                     let refusal = try #require(ClientValueFault.omsError(from: error), "\(String(reflecting: error))")
                     #expect(refusal.code == .invalidArgument)

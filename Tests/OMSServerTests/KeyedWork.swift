@@ -2,7 +2,7 @@ import Foundation
 import OMSClient
 import OMSCore
 import OMSProtocol
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 /// One keyed command a worker sent, and how it finally ended.
@@ -101,31 +101,31 @@ enum KeyedWork {
     /// update's metadata key, a placement's strategy, a fill's exec_id.
     static func traces(in fleet: Fleet, tag: String) async throws -> [String: Int] {
         Dictionary(try await fleet.withPool { database in
-            try await database.client.query("""
+            try await database.pool.query("""
                 SELECT k, count(*)::int FROM (
                     SELECT payload->'changes'->'metadata'->>'key' AS k FROM order_events
                     WHERE tenant_id = 't1' AND command = 'update_order'
                     UNION ALL SELECT strategy FROM placements WHERE tenant_id = 't1'
                     UNION ALL SELECT exec_id FROM fills WHERE tenant_id = 't1'
                 ) t WHERE k LIKE \(tag + "%") GROUP BY k
-                """, logger: Fleet.logger).collect().map { try $0.decode((String, Int).self) }
+                """).map { try $0.decode((String, Int).self) }
         }, uniquingKeysWith: +)
     }
 
     static func check(_ ledger: [LedgerEntry], in fleet: Fleet, tag: String) async throws -> [String] {
         var problems: [String] = []
         let createdOrders = Dictionary(try await fleet.withPool { database in
-            try await database.client.query("""
+            try await database.pool.query("""
                 SELECT idempotency_key, order_id FROM orders WHERE tenant_id = 't1' AND idempotency_key LIKE \(tag + "%")
-                """, logger: Fleet.logger).collect().map { try $0.decode((String, String).self) }
+                """).map { try $0.decode((String, String).self) }
         }, uniquingKeysWith: { first, _ in first })
         let traceCount = try await traces(in: fleet, tag: tag)
         let perOrder = try await fleet.withPool { database in
-            try await database.client.query("""
+            try await database.pool.query("""
                 SELECT order_id, command, count(*)::int FROM order_events
                 WHERE tenant_id = 't1' AND command IN ('request_pre_trade_compliance', 'cancel_order', 'record_fill')
                 GROUP BY order_id, command
-                """, logger: Fleet.logger).collect().map { try $0.decode((String, String, Int).self) }
+                """).map { try $0.decode((String, String, Int).self) }
         }
         let eventCount = Dictionary(perOrder.map { ("\($0.0)/\($0.1)", $0.2) }, uniquingKeysWith: +)
         var fillsBelieved: [String: Int] = [:]

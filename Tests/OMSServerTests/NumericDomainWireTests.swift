@@ -72,7 +72,7 @@ struct NumericDomainWireTests {
                 #expect(next["results"]?.arrayValue?.count == 1)
                 // Headroom answers a code naming the portfolio, not INTERNAL.
                 let ruleId = try #require(try await server.db.owner.query("SELECT rule_id FROM rules")
-                    .collect().first?.decode(String.self))
+                    .first?.decode(String.self))
                 #expect(await field {
                     _ = try await c.pm.call("oms.query_compliance_headroom", [
                         "portfolio_id": .string("PORT-002"), "rule_id": .string(ruleId)])

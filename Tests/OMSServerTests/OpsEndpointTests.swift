@@ -6,7 +6,7 @@ import OMSProtocol
 import OMSServer
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Prometheus
 import Testing
 
@@ -43,7 +43,7 @@ struct OpsEndpointTests {
             let registry = PrometheusCollectorRegistry()
             let factory = OpsServer.metricsFactory(registry: registry)
             let storeMetrics = StoreMetrics(factory: factory, poolSize: 20)
-            let database = Database(client: db.database.client, logger: logger, metrics: storeMetrics)
+            let database = Database(pool: db.database.pool, logger: logger, metrics: storeMetrics)
             let hub = EventHub(url: db.url, logger: logger, metrics: storeMetrics)
             let dispatcher = Dispatcher(services: Services(database: database, hub: hub), logger: logger,
                                         metrics: ServerMetrics(factory: factory))
@@ -157,24 +157,19 @@ struct OpsEndpointTests {
         let server = try await TestPostgres.server()
         let name = try await TestPostgres.createDatabase(prefix: "unmigrated")
         let logger = Logger(label: "oms.test.ops", factory: { _ in SwiftLogNoOpLogHandler() })
-        let client = PostgresClient(configuration: server.clientConfiguration(database: name), backgroundLogger: logger)
-        let database = Database(client: client, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            // schema_migrations missing altogether: the database answers with an error.
-            let empty = await ReadinessProbe(database: database, hub: nil).check()
-            #expect(!empty.ready)
-            try await database.runner.leased(.system) { connection in
-                try await connection.query(
-                    "CREATE TABLE schema_migrations (name text PRIMARY KEY, checksum text NOT NULL)", logger: logger)
-                try await connection.query(
-                    "INSERT INTO schema_migrations VALUES (\(BundledMigrations.all[0].name), 'x')", logger: logger)
-            }
-            let partial = await ReadinessProbe(database: database, hub: nil).check()
-            #expect(!partial.ready)
-            #expect(partial.text.contains("database ok"))
-            #expect(partial.text.contains("migrations failing: missing \(BundledMigrations.all[1].name)"))
+        // The owner's login: an unmigrated database has no application role yet.
+        let database = Database(try DatabaseURL(server.url(database: name)), maxConnections: 2, role: nil, logger: logger)
+        defer { database.close() }
+        // schema_migrations missing altogether: the database answers with an error.
+        let empty = await ReadinessProbe(database: database, hub: nil).check()
+        #expect(!empty.ready)
+        try await database.runner.leased { connection in
+            try await connection.rows("CREATE TABLE schema_migrations (name text PRIMARY KEY, checksum text NOT NULL)")
+            try await connection.rows("INSERT INTO schema_migrations VALUES (\(BundledMigrations.all[0].name), 'x')")
         }
+        let partial = await ReadinessProbe(database: database, hub: nil).check()
+        #expect(!partial.ready)
+        #expect(partial.text.contains("database ok"))
+        #expect(partial.text.contains("migrations failing: missing \(BundledMigrations.all[1].name)"))
     }
 }

@@ -4,7 +4,7 @@ import Logging
 import OMSServer
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Prometheus
 import Testing
 
@@ -45,20 +45,23 @@ struct ReadinessTests {
         let logger = Logger(label: "oms.test.ready", factory: { _ in SwiftLogNoOpLogHandler() })
         let registry = PrometheusCollectorRegistry()
         let metrics = StoreMetrics(factory: OpsServer.metricsFactory(registry: registry), poolSize: 4)
-        let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: logger)
-        let owner = PostgresClient(configuration: url.clientConfiguration(maxConnections: 1, role: nil),
-                                   backgroundLogger: logger)
-        let database = Database(client: client, logger: logger, metrics: metrics)
+        let database = Database(url, maxConnections: 4, logger: logger, metrics: metrics)
+        defer { database.close() }
         let hub = EventHub(url: url, logger: logger, metrics: metrics)
         let ops = try await OpsServer.bind(host: "127.0.0.1", port: 0, registry: registry,
                                            readiness: ReadinessProbe(database: database, hub: hub, timeout: .seconds(1)),
                                            logger: logger)
+        // Migrations run as the owner; the pool's role (oms_app) exists only after them.
+        let owner = try await Connection.connect(url.conninfo(role: nil))
+        do {
+            try await Migrator(logger: logger).migrate(on: owner)
+            owner.close()
+        } catch {
+            owner.close()
+            throw error
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await owner.run() }
             defer { group.cancelAll() }
-            // Migrations run as the owner; the pool's role (oms_app) exists only after them.
-            try await Migrator(logger: logger).migrate(client: owner)
-            group.addTask { await client.run() }
             group.addTask { await hub.run() }
             group.addTask { try await ops.run() }
 

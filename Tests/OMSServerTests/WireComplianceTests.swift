@@ -2,8 +2,9 @@ import Foundation
 import OMSClient
 import OMSCore
 import OMSProtocol
+import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 /// The SDK page's create_rule example.
@@ -28,14 +29,14 @@ private func proposal(_ quantity: String, portfolio: String = "PORT-001", limit:
 private func dump(_ db: TestDatabase) async throws -> [String] {
     let client = db.owner
     let tables = try await client.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
-        .collect().map { try $0.decode(String.self) }
+        .map { try $0.decode(String.self) }
     var lines: [String] = []
     for table in tables {
-        let rows = try await client.query(PostgresQuery(unsafeSQL: "SELECT x::text FROM \"\(table)\" x ORDER BY 1")).collect()
+        let rows = try await client.query(SQL(stringLiteral: "SELECT x::text FROM \"\(table)\" x ORDER BY 1"))
         lines += try rows.map { "\(table): \(try $0.decode(String.self))" }
     }
     let sequences = try await client.query(
-        "SELECT sequencename || ' ' || coalesce(last_value::text, '-') FROM pg_sequences ORDER BY 1").collect()
+        "SELECT sequencename || ' ' || coalesce(last_value::text, '-') FROM pg_sequences ORDER BY 1")
     lines += try sequences.map { "sequence \(try $0.decode(String.self))" }
     return lines
 }

@@ -2,7 +2,7 @@ import Foundation
 import OMSCore
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 @Suite("Allocations against PostgreSQL")
@@ -302,7 +302,7 @@ struct AllocationTests {
             #expect(try OrderReplay.replay(history) == row)
             let sum = try await db.owner.query("""
                 SELECT coalesce(sum(quantity), 0)::numeric FROM allocations WHERE tenant_id = 't1' AND order_id = \(order.orderId)
-                """).collect()
+                """)
             #expect(try sum.first?.decode(Decimal.self) == total)
         }
     }

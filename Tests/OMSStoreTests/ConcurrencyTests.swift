@@ -2,7 +2,7 @@ import Foundation
 import OMSCore
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 @Suite("Concurrency")
@@ -37,7 +37,7 @@ struct ConcurrencyTests {
                                 } else {
                                     _ = try await db.orders.transition(.cancelOrder, orderId: orderId, actor: trader)
                                 }
-                            } catch let error as PSQLError {
+                            } catch let error as PostgresError {
                                 Issue.record("\(String(reflecting: error))")
                             } catch let error as OMSError {
                                 let expected: Set<OMSError.Code> = [.overfill, .invalidState, .cancelNotAuthorized,
@@ -63,14 +63,14 @@ struct ConcurrencyTests {
                 #expect(Set(fills.map(\.execId)).count == fills.count, "an exec_id was recorded twice")
                 let rows = try await db.owner.query("""
                     SELECT coalesce(sum(quantity), 0)::numeric FROM fills WHERE tenant_id = 't1' AND order_id = \(orderId)
-                    """).collect()
+                    """)
                 #expect(try rows.first?.decode(Decimal.self) == order.executedQuantity.value)
                 let placements = try await db.orders.placements(orderId: orderId, actor: admin)
                 let open = placements.reduce(Decimal(0)) { $0 + $1.openQuantity }
                 #expect(open <= order.unfilledQuantity.value || order.state == .canceled)
                 if order.state == .canceled { #expect(order.executedQuantity == 0) }
             }
-            let total = try await db.owner.query("SELECT count(*) FROM order_events").collect()
+            let total = try await db.owner.query("SELECT count(*) FROM order_events")
             #expect(try total.first!.decode(Int.self) > ids.count * 4)
         }
     }

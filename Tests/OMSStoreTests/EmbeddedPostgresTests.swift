@@ -1,8 +1,7 @@
 import EmbeddedPostgres
 import Foundation
-import Logging
+import OMSPostgres
 import OMSTesting
-import PostgresNIO
 import Testing
 
 @Suite("Embedded PostgreSQL")
@@ -65,23 +64,10 @@ struct EmbeddedPostgresTests {
         #expect(first.hasPrefix("embedded_test_"))
 
         let server = try await TestPostgres.server()
-        let logger = Logger(label: "oms.tests.embedded-postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(
-            configuration: server.connectionConfiguration(database: first), id: 2, logger: logger
-        )
-        var tables: Int?
-        do {
-            let rows = try await connection.query(
-                "SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'", logger: logger
-            )
-            for try await count in rows.decode(Int.self) {
-                tables = count
-            }
-            try await connection.close()
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        let connection = try await server.connect(database: first)
+        defer { connection.close() }
+        let rows = try await connection.query("SELECT count(*)::int FROM pg_tables WHERE schemaname = 'public'")
+        let tables = try rows.first?[0].int()
         #expect(tables == 0)
     }
 
@@ -113,23 +99,11 @@ struct EmbeddedPostgresTests {
     }
 
     private func selectOne(at endpoint: EmbeddedPostgres.Endpoint) async throws -> Int? {
-        let logger = Logger(label: "oms.tests.embedded-postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-        let configuration = PostgresConnection.Configuration(
-            host: endpoint.host, port: endpoint.port, username: endpoint.username,
-            password: nil, database: endpoint.database, tls: .disable
+        let connection = try await Connection.connect(
+            "host=\(endpoint.host) port=\(endpoint.port) user=\(endpoint.username) dbname=\(endpoint.database) sslmode=disable"
         )
-        let connection = try await PostgresConnection.connect(configuration: configuration, id: 1, logger: logger)
-        do {
-            var value: Int?
-            for try await one in try await connection.query("SELECT 1", logger: logger).decode(Int.self) {
-                value = one
-            }
-            try await connection.close()
-            return value
-        } catch {
-            try? await connection.close()
-            throw error
-        }
+        defer { connection.close() }
+        return try await connection.query("SELECT 1").first?[0].int()
     }
 
     /// A directory the `postgres` user can enter when the tests run as root.

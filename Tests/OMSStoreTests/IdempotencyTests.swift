@@ -2,7 +2,7 @@ import Foundation
 import OMSCore
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 @Suite("Idempotency, duplicates and immutability")
@@ -24,7 +24,7 @@ struct IdempotencyTests {
             }
             #expect(claim.isCommitted, "the key was not committed with the \(kind)")
             let rows = try await db.owner.query(
-                "SELECT result::text FROM idempotency_keys WHERE tenant_id = 't1' AND idempotency_key = \(key)").collect()
+                "SELECT result::text FROM idempotency_keys WHERE tenant_id = 't1' AND idempotency_key = \(key)")
             #expect(try rows.map { try $0.decode(String.self) } == [IdempotencyStore.pending])
         }
     }
@@ -36,7 +36,7 @@ struct IdempotencyTests {
             _ = try await db.owner.query("""
                 INSERT INTO idempotency_keys (tenant_id, idempotency_key, method, principal_id, result)
                 VALUES ('t1', 'legacy', 'oms.update_order', 'pm', '{"order_id":"O-1"}')
-                """).collect()
+                """)
             let digest = IdempotencyStore.digest(method: "oms.update_order", canonicalParams: #"{"order_id":"O-2"}"#)
             let answer = try await store.answer(for: "legacy", method: "oms.update_order", digest: digest, tenantId: "t1")
             #expect(answer == #"{"order_id": "O-1"}"#)
@@ -95,7 +95,7 @@ struct IdempotencyTests {
             }
             #expect(late?.code == .invalidState)
             let fills = try await db.owner.query(
-                "SELECT count(*) FROM fills WHERE exec_id IN ('EX-big', 'EX-late')").collect()
+                "SELECT count(*) FROM fills WHERE exec_id IN ('EX-big', 'EX-late')")
             #expect(try fills.first?.decode(Int.self) == 0)
         }
     }
@@ -157,10 +157,10 @@ struct IdempotencyTests {
         try await TestDatabase.with { db in
             let order = try await db.order(in: .created)
             for sql in ["UPDATE order_events SET command = 'x'", "DELETE FROM order_events", "TRUNCATE order_events CASCADE"] {
-                let error = await #expect(throws: PSQLError.self) {
-                    try await db.owner.query(PostgresQuery(unsafeSQL: sql))
+                let error = await #expect(throws: PostgresError.self) {
+                    try await db.owner.query(SQL(stringLiteral: sql))
                 }
-                #expect(error?.serverInfo?[.message]?.contains("append-only") == true, "\(sql)")
+                #expect(error?.message.contains("append-only") == true, "\(sql)")
             }
             #expect(try await db.eventCount(order.orderId) == 1)
         }
@@ -172,10 +172,10 @@ struct IdempotencyTests {
             let order = try await db.order(in: .created)
             for sql in ["UPDATE orders SET state = 'LOST'", "UPDATE orders SET executed_quantity = ordered_quantity + 1",
                         "UPDATE orders SET ordered_quantity = 0"] {
-                let error = await #expect(throws: PSQLError.self) {
-                    try await db.owner.query(PostgresQuery(unsafeSQL: sql))
+                let error = await #expect(throws: PostgresError.self) {
+                    try await db.owner.query(SQL(stringLiteral: sql))
                 }
-                #expect(error?.serverInfo?[.sqlState] == "23514", "\(sql)")
+                #expect(error?.sqlState == "23514", "\(sql)")
             }
             #expect(try await db.orders.getOrder(order.orderId, actor: admin) == order)
         }

@@ -187,7 +187,7 @@ struct LifecycleStoreTests {
             let rows = try await db.owner.query("""
                 SELECT verdict, reason, approver_id, jsonb_array_length(violations) FROM compliance_results
                 WHERE tenant_id = 't1' AND order_id = \(failed.orderId) ORDER BY decided_at, result_id
-                """).collect()
+                """)
             let verdicts = try rows.map { try $0.decode((String, String?, String?, Int).self) }
             #expect(verdicts.map(\.0) == ["PASSED", "FAILED", "OVERRIDDEN"].suffix(2).map { $0 })
             #expect(verdicts.last?.1 == "CIO approved exception")

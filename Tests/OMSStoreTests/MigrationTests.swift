@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import OMSCore
+import OMSPostgres
 import OMSStore
 import OMSTesting
-import PostgresNIO
 import Testing
 
 @Suite("Migrations")
@@ -57,29 +57,26 @@ struct MigrationTests {
             process.waitUntilExit()
             #expect(process.terminationStatus == 0)
         }
-        let client = PostgresClient(configuration: server.clientConfiguration(database: name))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let rows = try await client.query("SELECT name, count(*) FROM schema_migrations GROUP BY name").collect()
-            let counts = try rows.map { try $0.decode((String, Int).self) }
-            #expect(counts.map(\.0).sorted() == BundledMigrations.all.map(\.name))
-            #expect(counts.allSatisfy { $0.1 == 1 })
+        let pool = ConnectionPool(try DatabaseURL(server.url(database: name)).poolConfiguration(maxConnections: 8, role: nil))
+        defer { pool.close() }
+        let rows = try await pool.query("SELECT name, count(*) FROM schema_migrations GROUP BY name")
+        let counts = try rows.map { try $0.decode((String, Int).self) }
+        #expect(counts.map(\.0).sorted() == BundledMigrations.all.map(\.name))
+        #expect(counts.allSatisfy { $0.1 == 1 })
 
-            // In-process too: eight sessions racing on the advisory lock.
-            let migrator = Migrator(logger: logger)
-            let applied = try await withThrowingTaskGroup(of: Int.self) { racers in
-                for _ in 0..<8 { racers.addTask { try await migrator.migrate(client: client).count } }
-                return try await racers.reduce(0, +)
-            }
-            #expect(applied == 0)
-
-            var edited = BundledMigrations.all
-            edited[0].sql += "\n-- edited"
-            let error = await #expect(throws: OMSError.self) {
-                try await Migrator(migrations: edited, logger: logger).migrate(client: client)
-            }
-            #expect(error?.code == .conflict)
+        // In-process too: eight sessions racing on the advisory lock.
+        let migrator = Migrator(logger: logger)
+        let applied = try await withThrowingTaskGroup(of: Int.self) { racers in
+            for _ in 0..<8 { racers.addTask { try await migrator.migrate(pool: pool).count } }
+            return try await racers.reduce(0, +)
         }
+        #expect(applied == 0)
+
+        var edited = BundledMigrations.all
+        edited[0].sql += "\n-- edited"
+        let error = await #expect(throws: OMSError.self) {
+            try await Migrator(migrations: edited, logger: logger).migrate(pool: pool)
+        }
+        #expect(error?.code == .conflict)
     }
 }

@@ -73,7 +73,7 @@ struct QueryTests {
             let principal = try await db.keys.authenticate(apiKey: issued.apiKey)
             #expect(principal == Principal(tenantId: "t1", principalId: "trader", role: .trader))
             let stored = try await db.owner.query(
-                "SELECT count(*) FROM api_keys WHERE key_hash::text LIKE '%' || \(issued.apiKey) || '%'").collect()
+                "SELECT count(*) FROM api_keys WHERE key_hash::text LIKE '%' || \(issued.apiKey) || '%'")
             #expect(try stored.first?.decode(Int.self) == 0)
             for bad in [issued.apiKey + "x", "nonsense", "omsk.t1.\(issued.keyId).00"] {
                 let error = await #expect(throws: OMSError.self) { try await db.keys.authenticate(apiKey: bad) }

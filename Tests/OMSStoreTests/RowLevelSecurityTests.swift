@@ -1,9 +1,9 @@
 import Foundation
 import Logging
 import OMSCore
+import OMSPostgres
 @testable import OMSStore
 import OMSTesting
-import PostgresNIO
 import Testing
 
 /// Row-level security (sql/0010): the catalogue rules every tenant table must
@@ -13,13 +13,11 @@ import Testing
 struct RowLevelSecurityTests {
     /// Tables of the public schema with a tenant_id column.
     static func tenantTables(_ db: TestDatabase) async throws -> [String] {
-        var tables: [String] = []
-        for try await name in try await db.owner.query("""
+        try await db.owner.query("""
             SELECT c.relname::text FROM pg_class c
             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
             WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1
-            """).decode(String.self) { tables.append(name) }
-        return tables
+            """).map { try $0.decode(String.self) }
     }
 
     @Test("every table with a tenant_id has row-level security enabled and forced, with the service's policy")
@@ -32,7 +30,7 @@ struct RowLevelSecurityTests {
                        EXISTS (SELECT 1 FROM pg_policies p WHERE p.schemaname = 'public' AND p.tablename = c.relname
                                AND p.policyname = 'tenant_rows' AND 'oms_app' = ANY(p.roles)) AS has_policy
                 FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relname = ANY(\(tables))
-                """).collect()
+                """)
             #expect(rows.count == tables.count)
             for row in rows {
                 let (table, enabled, forced, hasPolicy) = try row.decode((String, Bool, Bool, Bool).self)
@@ -62,7 +60,7 @@ struct RowLevelSecurityTests {
                        NULL
                 FROM pg_index i JOIN pg_class r ON r.oid = i.indrelid
                 WHERE r.relname = ANY(\(tables)) AND r.relnamespace = 'public'::regnamespace AND i.indisunique
-                """).collect()
+                """)
             #expect(rows.count >= tables.count * 2, "every tenant table has a primary key and most a foreign key")
             for row in rows {
                 let (table, name, first, referenced) = try row.decode((String, String, String?, String?).self)
@@ -75,11 +73,11 @@ struct RowLevelSecurityTests {
     @Test("the service's role owns nothing, is no superuser and cannot bypass row-level security")
     func appRoleIsPlain() async throws {
         try await TestDatabase.with(seed: false) { db in
-            let rows = try await db.database.client.query("""
+            let rows = try await db.database.pool.query("""
                 SELECT current_user::text, r.rolsuper, r.rolbypassrls,
                        (SELECT count(*) FROM pg_class c WHERE c.relowner = r.oid)::int
                 FROM pg_roles r WHERE r.rolname = current_user
-                """).collect()
+                """)
             let (user, superuser, bypass, owned) = try #require(rows.first).decode((String, Bool, Bool, Int).self)
             #expect(user == DatabaseURL.appRole)
             #expect(!superuser && !bypass)
@@ -98,15 +96,15 @@ struct RowLevelSecurityTests {
             let changed = try await db.database.rows(.tenant("t1"), "UPDATE orders SET cancel_reason = 'x' RETURNING order_id")
             #expect(try changed.map { try $0.decode(String.self) } == [t1])
             // Writing a row of another tenant is refused outright.
-            let error = await #expect(throws: PSQLError.self) {
+            let error = await #expect(throws: PostgresError.self) {
                 try await db.database.rows(.tenant("t1"), """
                     INSERT INTO baskets (tenant_id, basket_id, name, created_by, created_at)
                     VALUES ('t2', 'B-1', 'b', 'pm', now())
                     """)
             }
-            #expect(error?.serverInfo?[.sqlState] == "42501")
+            #expect(error?.sqlState == "42501")
             // The other tenant's order is untouched.
-            let other = try await db.owner.query("SELECT cancel_reason FROM orders WHERE order_id = \(t2)").collect()
+            let other = try await db.owner.query("SELECT cancel_reason FROM orders WHERE order_id = \(t2)")
             #expect(try other.first?.decode(String?.self) == nil)
         }
     }
@@ -120,86 +118,115 @@ struct RowLevelSecurityTests {
             #expect(try tenants.map { try $0.decode(String.self) } == ["t1", "t2"])
             let updated = try await db.database.rows(.system, "UPDATE orders SET cancel_reason = 'x' RETURNING order_id")
             #expect(updated.isEmpty)
-            let error = await #expect(throws: PSQLError.self) {
+            let error = await #expect(throws: PostgresError.self) {
                 try await db.database.rows(.system, "INSERT INTO tenants (tenant_id, name) VALUES ('t3', 't3')")
             }
-            #expect(error?.serverInfo?[.sqlState] == "42501")
+            #expect(error?.sqlState == "42501")
             // A connection of the role that was never scoped sees no rows.
-            let unscoped = try await PostgresConnection.connect(
-                configuration: Self.connectionConfiguration(db.url), id: 1, logger: Logger(label: "rls"))
-            let count = try await unscoped.query("SELECT count(*)::int FROM orders", logger: Logger(label: "rls")).collect()
+            let unscoped = try await Connection.connect(db.url.conninfo())
+            defer { unscoped.close() }
+            let count = try await unscoped.rows("SELECT count(*)::int FROM orders")
             #expect(try count.first?.decode(Int.self) == 0)
-            try await unscoped.close()
+            // Nor does a pooled connection outside a transaction, after scoped transactions ran on it.
+            let single = Database(db.url, maxConnections: 1, logger: Self.logger)
+            defer { single.close() }
+            for scope: TenantScope in [.tenant("t1"), .system, .tenant("t2")] {
+                let seen = try await single.rows(scope, "SELECT count(*)::int FROM orders")
+                #expect(try seen.first?.decode(Int.self) == (scope == .system ? 2 : 1), "\(scope)")
+                let outside = try await single.runner.leased { connection in
+                    try await connection.rows("SELECT count(*)::int, current_setting('oms.tenant_id', true) FROM orders")
+                }
+                let (rows, setting) = try #require(outside.first).decode((Int, String?).self)
+                #expect(rows == 0, "after \(scope)")
+                #expect(setting == nil || setting == "", "after \(scope): \(setting ?? "")")
+            }
         }
     }
 
-    @Test("a pooled connection rebound between tenants never carries one tenant's scope into another's transaction")
+    @Test("one pooled connection moving between tenants never carries one tenant's scope into another's transaction")
     func rebindingOnOneConnection() async throws {
         try await TestDatabase.with { db in
             _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm))
             _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm, tenant: "t2"))
             // One connection, so every scope change happens on it.
-            let logger = Logger(label: "rls", factory: { _ in SwiftLogNoOpLogHandler() })
-            let client = PostgresClient(configuration: db.url.clientConfiguration(maxConnections: 1), backgroundLogger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                let database = Database(client: client, logger: logger)
-                let scopes: [TenantScope] = [.tenant("t1"), .tenant("t1"), .tenant("t2"), .system, .tenant("t1"), .tenant("t2")]
-                for (step, scope) in (scopes + scopes.reversed()).enumerated() {
-                    let rows = try await database.rows(scope, """
-                        SELECT current_setting('oms.tenant_id'), coalesce(string_agg(DISTINCT tenant_id, ','), '')
-                        FROM orders
-                        """)
-                    let (setting, seen) = try #require(rows.first).decode((String, String).self)
-                    #expect(setting == scope.setting, "step \(step)")
-                    #expect(seen == (scope == .system ? "t1,t2" : scope.setting), "step \(step)")
-                }
-                // A prepared statement (planned once per connection, run many
-                // times) applies the scope of each execution, not of its first.
-                for (step, scope) in (scopes + scopes).enumerated() {
-                    let rows = try await database.rows(scope, prepared: ScopeProbeSite.self, """
-                        SELECT coalesce(string_agg(DISTINCT tenant_id, ','), '') FROM orders WHERE \(true)
-                        """)
-                    #expect(try rows.first?.decode(String.self) == (scope == .system ? "t1,t2" : scope.setting),
-                            "prepared, step \(step)")
-                }
-                // A failed transaction does not undo the binding (it is made outside any transaction).
-                _ = try? await database.rows(.tenant("t2"), "SELECT 1 / 0")
-                let after = try await database.rows(.tenant("t2"), "SELECT DISTINCT tenant_id FROM orders")
-                #expect(try after.map { try $0.decode(String.self) } == ["t2"])
+            let database = Database(db.url, maxConnections: 1, logger: Self.logger)
+            defer { database.close() }
+            var backends: Set<Int> = []
+            let scopes: [TenantScope] = [.tenant("t1"), .tenant("t1"), .tenant("t2"), .system, .tenant("t1"), .tenant("t2")]
+            for (step, scope) in (scopes + scopes.reversed()).enumerated() {
+                let rows = try await database.rows(scope, """
+                    SELECT current_setting('oms.tenant_id'), coalesce(string_agg(DISTINCT tenant_id, ','), ''),
+                           pg_backend_pid()
+                    FROM orders
+                    """)
+                let (setting, seen, backend) = try #require(rows.first).decode((String, String, Int).self)
+                backends.insert(backend)
+                #expect(setting == scope.setting, "step \(step)")
+                #expect(seen == (scope == .system ? "t1,t2" : scope.setting), "step \(step)")
             }
+            // A prepared statement (planned once per connection, run many
+            // times) applies the scope of each execution, not of its first.
+            for (step, scope) in (scopes + scopes).enumerated() {
+                let rows = try await database.rows(scope, prepared: """
+                    SELECT coalesce(string_agg(DISTINCT tenant_id, ','), ''), pg_backend_pid() FROM orders WHERE \(true)
+                    """)
+                let (seen, backend) = try #require(rows.first).decode((String, Int).self)
+                backends.insert(backend)
+                #expect(seen == (scope == .system ? "t1,t2" : scope.setting), "prepared, step \(step)")
+            }
+            // Transactions of several statements, the scope bound with the first one.
+            for (step, scope) in scopes.enumerated() {
+                let (first, second) = try await database.runner.transaction(scope) { tx in
+                    let first = try await tx.rows("SELECT coalesce(string_agg(DISTINCT tenant_id, ','), '') FROM orders")
+                    let second = try await tx.rows("SELECT current_setting('oms.tenant_id'), pg_backend_pid()")
+                    return (try first[0].decode(String.self), try second[0].decode((String, Int).self))
+                }
+                backends.insert(second.1)
+                #expect(first == (scope == .system ? "t1,t2" : scope.setting), "transaction, step \(step)")
+                #expect(second.0 == scope.setting, "transaction, step \(step)")
+            }
+            // A failed transaction leaves no scope behind: the next one binds its own,
+            // and outside a transaction the connection sees nothing.
+            await #expect(throws: PostgresError.self) {
+                try await database.rows(.tenant("t1"), "SELECT 1 / 0")
+            }
+            await #expect(throws: PostgresError.self) {
+                try await database.runner.transaction(.tenant("t1")) { tx in
+                    try await tx.rows("SELECT order_id FROM orders")
+                    return try await tx.rows("SELECT 1 / 0")
+                }
+            }
+            let after = try await database.rows(.tenant("t2"), "SELECT DISTINCT tenant_id FROM orders")
+            #expect(try after.map { try $0.decode(String.self) } == ["t2"])
+            _ = try? await database.runner.transaction(.tenant("t1")) { tx in
+                try await tx.rows("SELECT 1 / 0")
+            }
+            let outside = try await database.runner.leased { connection in
+                try await connection.rows("SELECT count(*)::int, pg_backend_pid() FROM orders")
+            }
+            let (visible, backend) = try #require(outside.first).decode((Int, Int).self)
+            backends.insert(backend)
+            #expect(visible == 0)
+            #expect(backends.count == 1, "expected every step on one connection: \(backends)")
         }
     }
 
-    @Test("two runners on one pool share what each connection is bound to, so neither trusts a stale scope")
-    func runnersShareBindings() async throws {
+    @Test("two runners on one pool: the connection moves between them and never brings the other's scope along")
+    func runnersShareConnections() async throws {
         try await TestDatabase.with { db in
             _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm))
             _ = try await db.orders.createOrder(limitOrder(), actor: TestDatabase.principal(.pm, tenant: "t2"))
-            let logger = Logger(label: "rls", factory: { _ in SwiftLogNoOpLogHandler() })
-            let client = PostgresClient(configuration: db.url.clientConfiguration(maxConnections: 1), backgroundLogger: logger)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
-                defer { group.cancelAll() }
-                // Each Database has its own runner; the one connection moves between them.
-                let first = Database(client: client, logger: logger), second = Database(client: client, logger: logger)
-                for (step, (database, tenant)) in [(first, "t1"), (second, "t2"), (first, "t1"), (second, "t1"),
-                                                   (first, "t2")].enumerated() {
-                    let rows = try await database.rows(.tenant(tenant), "SELECT DISTINCT tenant_id FROM orders")
-                    #expect(try rows.map { try $0.decode(String.self) } == [tenant], "step \(step)")
-                }
+            let pool = ConnectionPool(db.url.poolConfiguration(maxConnections: 1))
+            defer { pool.close() }
+            // Each Database has its own runner; the one connection moves between them.
+            let first = Database(pool: pool, logger: Self.logger), second = Database(pool: pool, logger: Self.logger)
+            for (step, (database, tenant)) in [(first, "t1"), (second, "t2"), (first, "t1"), (second, "t1"),
+                                               (first, "t2")].enumerated() {
+                let rows = try await database.rows(.tenant(tenant), "SELECT DISTINCT tenant_id FROM orders")
+                #expect(try rows.map { try $0.decode(String.self) } == [tenant], "step \(step)")
             }
         }
     }
 
-    private enum ScopeProbeSite: PreparedSite {}
-
-    static func connectionConfiguration(_ url: DatabaseURL) -> PostgresConnection.Configuration {
-        var configuration = PostgresConnection.Configuration(
-            host: url.host, port: url.port, username: url.username, password: url.password, database: url.database,
-            tls: .disable)
-        configuration.options.additionalStartupParameters = [("role", DatabaseURL.appRole)]
-        return configuration
-    }
+    static let logger = Logger(label: "rls", factory: { _ in SwiftLogNoOpLogHandler() })
 }

@@ -2,7 +2,7 @@ import Foundation
 import OMSCore
 import OMSStore
 import OMSTesting
-import PostgresNIO
+import OMSPostgres
 import Testing
 
 private let concentration = NewRule(
@@ -61,7 +61,7 @@ struct RuleStoreTests {
             #expect(history.map(\.change) == [.created, .updated, .deleted])
             #expect(history.map(\.rule) == [created, updated, deleted])
             #expect(history.map(\.changedBy) == ["compliance", "compliance", "admin"])
-            let rewrite = await #expect(throws: PSQLError.self) {
+            let rewrite = await #expect(throws: PostgresError.self) {
                 try await db.owner.query("UPDATE rule_versions SET change = 'UPDATED'")
             }
             #expect(rewrite != nil)
@@ -82,7 +82,7 @@ struct RuleStoreTests {
             #expect(try await db.rules.get(rule.ruleId, actor: pm) == rule)
             #expect(try await db.rules.history(rule.ruleId, actor: pm).count == 1)
             // The database holds it too.
-            let direct = await #expect(throws: PSQLError.self) {
+            let direct = await #expect(throws: PostgresError.self) {
                 try await db.owner.query("UPDATE rules SET created_by = 'someone-else'")
             }
             #expect(direct != nil)

@@ -1,8 +1,8 @@
 import Foundation
 import OMSCore
 @testable import OMSStore
+import OMSPostgres
 import OMSTesting
-import PostgresNIO
 import Testing
 
 /// The schema and session properties that keep SERIALIZABLE commands on
@@ -14,7 +14,7 @@ struct SchemaRulesTests {
     @Test("the service's pooled connections price sequential scans out")
     func noSequentialScans() async throws {
         try await TestDatabase.with { db in
-            let rows = try await db.database.client.query("SHOW enable_seqscan").collect()
+            let rows = try await db.database.pool.query("SHOW enable_seqscan")
             #expect(try rows.first?.decode(String.self) == "off")
         }
     }
@@ -31,7 +31,7 @@ struct SchemaRulesTests {
                 SELECT i.indexrelid::regclass::text,
                        coalesce(pg_get_expr(i.indexprs, i.indrelid), '') || ' ' || coalesce(pg_get_expr(i.indpred, i.indrelid), '')
                 FROM pg_index i WHERE i.indrelid = 'orders'::regclass
-                """).collect()
+                """)
             #expect(rows.count > 6, "expected the orders indexes")
             for row in rows {
                 let (index, text) = try row.decode((String, String).self)
@@ -39,7 +39,7 @@ struct SchemaRulesTests {
                 #expect(words.isDisjoint(with: changed), "\(index) covers \(words.intersection(changed))")
             }
             let fillfactor = try await db.owner.query(
-                "SELECT reloptions::text FROM pg_class WHERE oid = 'orders'::regclass").collect()
+                "SELECT reloptions::text FROM pg_class WHERE oid = 'orders'::regclass")
             #expect(try fillfactor.first?.decode(String?.self)?.contains("fillfactor=80") == true)
         }
     }
@@ -55,7 +55,7 @@ struct SchemaRulesTests {
                   AND NOT i.indisprimary AND NOT i.indisunique
                   -- A partial index (orders_by_basket) serves only statements that imply its predicate.
                   AND i.indpred IS NULL
-                """).collect()
+                """)
             #expect(rows.count >= 6, "expected the secondary indexes")
             for row in rows {
                 let (index, leading) = try row.decode((String, String).self)
@@ -66,22 +66,30 @@ struct SchemaRulesTests {
     }
 }
 
-/// A prepared site's SQL is fixed at first use (see `PreparedQuery`).
-@Suite("Prepared statement sites")
-struct PreparedSiteTests {
-    private enum ProbeSite: PreparedSite {}
-
-    @Test("a site that is given different SQL is refused, and runs prepared on the real database")
-    func differentSQLRefused() async throws {
+/// A prepared statement is named after its SQL and parameter types (`Statement`),
+/// prepared on a connection at its first use there and executed by name after.
+@Suite("Prepared statements")
+struct PreparedStatementTests {
+    @Test("prepared statements run with each call's values, other SQL is another statement, and a connection prepares one once")
+    func preparedByName() async throws {
         try await TestDatabase.with { db in
-            let first = try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(41)) + 1")
+            let first = try await db.database.rows(.system, prepared: "SELECT \(Int32(41)) + 1")
             #expect(try first.first?.decode(Int32.self) == 42)
-            let again = try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(1)) + 1")
+            let again = try await db.database.rows(.system, prepared: "SELECT \(Int32(1)) + 1")
             #expect(try again.first?.decode(Int32.self) == 2)
-            let refused = await #expect(throws: OMSError.self) {
-                try await db.database.rows(.system, prepared: ProbeSite.self, "SELECT \(Int32(1)) + 2")
+            let other = try await db.database.rows(.system, prepared: "SELECT \(Int32(1)) + 2")
+            #expect(try other.first?.decode(Int32.self) == 3)
+
+            let sql: SQL = "SELECT \(Int32(5)) * 2"
+            let name = Statement(sql.text, parameterTypes: sql.types).name
+            try await db.owner.withConnection { connection in
+                for _ in 0..<3 {
+                    #expect(try await connection.query(sql.query(prepared: true)).first?[0].int() == 10)
+                }
+                let prepared = try await connection.rows(
+                    "SELECT statement FROM pg_prepared_statements WHERE name = \(name)")
+                #expect(try prepared.map { try $0.decode(String.self) } == [sql.text])
             }
-            #expect(refused?.code == .internalError)
         }
     }
 }

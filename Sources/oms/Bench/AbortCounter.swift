@@ -1,7 +1,6 @@
 import Foundation
-import Logging
+import OMSPostgres
 import OMSStore
-import PostgresNIO
 
 /// Transactions PostgreSQL rolled back in the bench database, from
 /// `pg_stat_database`: with no refusals in a workload, each is a retried
@@ -20,21 +19,19 @@ struct AbortCounter {
     /// index that starts with tenant_id, reading (and, under SERIALIZABLE,
     /// predicate-locking) every order of the tenant (docs/performance.md).
     func analyze() async throws {
-        let logger = Logger(label: "oms.bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(configuration: url.listenConfiguration(), id: 10, logger: logger)
-        defer { Task { try? await connection.close() } }
-        _ = try await connection.query("ANALYZE orders, placements, fills, order_events", logger: logger).collect()
+        let connection = try await Connection.connect(url.listenConninfo)
+        defer { connection.close() }
+        try await connection.execute("ANALYZE orders, placements, fills, order_events")
     }
 
     func sample() async throws -> (commits: Int64, rollbacks: Int64) {
-        let logger = Logger(label: "oms.bench", factory: { _ in SwiftLogNoOpLogHandler() })
-        let connection = try await PostgresConnection.connect(configuration: url.listenConfiguration(), id: 9, logger: logger)
-        defer { Task { try? await connection.close() } }
+        let connection = try await Connection.connect(url.listenConninfo)
+        defer { connection.close() }
         // Statistics are sent by backends at most every second or so; ask for a fresh view.
-        _ = try? await connection.query("SELECT pg_stat_clear_snapshot()", logger: logger).collect()
-        let rows = try await connection.query("""
+        _ = try? await connection.rows("SELECT pg_stat_clear_snapshot()")
+        let rows = try await connection.rows("""
             SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()
-            """, logger: logger).collect()
+            """)
         guard let row = rows.first else { return (0, 0) }
         return try row.decode((Int64, Int64).self)
     }

@@ -153,7 +153,7 @@ struct PgBenchBaseline {
         return tps
     }
 
-    /// pgbench with the session settings of the service's pool (DatabaseURL.clientConfiguration).
+    /// pgbench with the session settings of the service's pool (DatabaseURL.conninfo).
     private func shell(_ program: String, _ arguments: [String]) throws -> String {
         try runTool(program, arguments, environment: ["PGOPTIONS": "-c enable_seqscan=off"])
     }

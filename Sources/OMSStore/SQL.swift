@@ -1,0 +1,143 @@
+import Foundation
+import OMSCore
+import OMSPostgres
+
+/// One SQL statement with its parameters, written as a string with Swift
+/// values interpolated: `"SELECT … WHERE order_id = \(orderId)"` sends
+/// `order_id = $1` and the value as text, never spliced into the SQL.
+/// `\(unescaped: text)` splices trusted SQL (column lists), nothing else.
+///
+/// Every parameter declares its PostgreSQL type from its Swift type
+/// (`SQLEncodable.sqlType`), also when it is NULL, so `$1::text[] IS NULL`
+/// and `$2 IS NULL OR …` plan the same on every call and a prepared
+/// statement's parameter types do not depend on its first call's values.
+public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation {
+    /// The SQL with `$1`, `$2`, … placeholders.
+    public private(set) var text: String
+    /// The parameters' text forms, `nil` for NULL.
+    public private(set) var parameters: [String?]
+    /// The parameters' declared types.
+    public private(set) var types: [PostgresType]
+
+    public init(stringLiteral value: String) {
+        self.text = value
+        self.parameters = []
+        self.types = []
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        self.text = stringInterpolation.text
+        self.parameters = stringInterpolation.parameters
+        self.types = stringInterpolation.types
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var text = ""
+        var parameters: [String?] = []
+        var types: [PostgresType] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+            parameters.reserveCapacity(interpolationCount)
+            types.reserveCapacity(interpolationCount)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            text += literal
+        }
+
+        /// A parameter.
+        public mutating func appendInterpolation<Value: SQLEncodable>(_ value: Value) {
+            parameters.append(value.sqlText)
+            types.append(Value.sqlType)
+            text += "$\(parameters.count)"
+        }
+
+        /// A parameter that may be NULL, typed as its wrapped type.
+        public mutating func appendInterpolation<Value: SQLEncodable>(_ value: Value?) {
+            parameters.append(value?.sqlText)
+            types.append(Value.sqlType)
+            text += "$\(parameters.count)"
+        }
+
+        /// Trusted SQL text, spliced as it is.
+        public mutating func appendInterpolation(unescaped sql: String) {
+            text += sql
+        }
+    }
+
+    /// The statement to send: prepared once per connection (hot, fixed SQL) or unnamed.
+    func query(prepared: Bool) -> Query {
+        prepared ? Query(Statement(text, parameterTypes: types), parameters) : Query(text, parameters, types: types)
+    }
+}
+
+/// A Swift value sent as a statement parameter, in PostgreSQL's text form.
+public protocol SQLEncodable: Sendable {
+    /// The type the parameter is declared as.
+    static var sqlType: PostgresType { get }
+    /// The text PostgreSQL parses as `sqlType`.
+    var sqlText: String { get }
+}
+
+extension String: SQLEncodable {
+    public static var sqlType: PostgresType { .text }
+    public var sqlText: String { self }
+}
+
+extension Int: SQLEncodable {
+    public static var sqlType: PostgresType { .int8 }
+    public var sqlText: String { String(self) }
+}
+
+extension Int64: SQLEncodable {
+    public static var sqlType: PostgresType { .int8 }
+    public var sqlText: String { String(self) }
+}
+
+extension Int32: SQLEncodable {
+    public static var sqlType: PostgresType { .int4 }
+    public var sqlText: String { String(self) }
+}
+
+extension Bool: SQLEncodable {
+    public static var sqlType: PostgresType { .bool }
+    public var sqlText: String { PostgresText.bool(self) }
+}
+
+extension Double: SQLEncodable {
+    public static var sqlType: PostgresType { PostgresType(oid: 701) }
+    public var sqlText: String { "\(self)" }
+}
+
+extension Decimal: SQLEncodable {
+    public static var sqlType: PostgresType { .numeric }
+    public var sqlText: String { PostgresText.decimal(self) }
+}
+
+/// Sent as written, so PostgreSQL's numeric keeps the scale (`150.20`).
+extension ExactDecimal: SQLEncodable {
+    public static var sqlType: PostgresType { .numeric }
+    public var sqlText: String { description }
+}
+
+/// To the microsecond, in UTC.
+extension Date: SQLEncodable {
+    public static var sqlType: PostgresType { .timestamptz }
+    public var sqlText: String { PostgresText.timestamp(self) }
+}
+
+extension Data: SQLEncodable {
+    public static var sqlType: PostgresType { .bytea }
+    public var sqlText: String { PostgresText.bytea(self) }
+}
+
+extension UUID: SQLEncodable {
+    public static var sqlType: PostgresType { .uuid }
+    public var sqlText: String { uuidString.lowercased() }
+}
+
+extension Array: SQLEncodable where Element == String {
+    public static var sqlType: PostgresType { .textArray }
+    public var sqlText: String { PostgresText.array(map { $0 }) }
+}
