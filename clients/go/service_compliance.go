@@ -131,13 +131,11 @@ func (s *OMSService) ListRules(ctx context.Context, req *ListRulesRequest, opts 
 }
 
 func (s *OMSService) rule(ctx context.Context, method string, p params, opts []CallOption) (*Rule, error) {
-	var result struct {
-		Rule Rule `json:"rule"`
-	}
+	var result Rule
 	if err := s.client.call(ctx, method, p, &result, opts); err != nil {
 		return nil, err
 	}
-	return &result.Rule, nil
+	return &result, nil
 }
 
 // SubscribeCompliance streams compliance events (oms.subscribe_compliance)

@@ -16,13 +16,11 @@ func (s *OMSService) CreatePlacement(ctx context.Context, req *CreatePlacementRe
 
 // CancelPlacement cancels a placement (ems.cancel_placement, Trader).
 func (s *OMSService) CancelPlacement(ctx context.Context, placementID string, opts ...CallOption) (*Placement, error) {
-	var result struct {
-		Placement Placement `json:"placement"`
-	}
+	var result Placement
 	if err := s.client.call(ctx, "ems.cancel_placement", params{"placement_id": placementID}, &result, opts); err != nil {
 		return nil, err
 	}
-	return &result.Placement, nil
+	return &result, nil
 }
 
 // RecordFill records an execution and returns the order (ems.record_fill, Trader or System).
@@ -74,11 +72,9 @@ func (s *OMSService) ListAllocations(ctx context.Context, orderID string, opts .
 }
 
 func (s *OMSService) allocation(ctx context.Context, method string, p params, opts []CallOption) (*Allocation, error) {
-	var result struct {
-		Allocation Allocation `json:"allocation"`
-	}
+	var result Allocation
 	if err := s.client.call(ctx, method, p, &result, opts); err != nil {
 		return nil, err
 	}
-	return &result.Allocation, nil
+	return &result, nil
 }

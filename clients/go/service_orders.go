@@ -14,13 +14,11 @@ type OMSService struct {
 }
 
 func (s *OMSService) order(ctx context.Context, method string, p params, opts []CallOption) (*Order, error) {
-	var result struct {
-		Order Order `json:"order"`
-	}
+	var result Order
 	if err := s.client.call(ctx, method, p, &result, opts); err != nil {
 		return nil, err
 	}
-	return &result.Order, nil
+	return &result, nil
 }
 
 func (s *OMSService) orderCommand(ctx context.Context, method, orderID string, opts []CallOption) (*Order, error) {
@@ -141,13 +139,11 @@ func (s *OMSService) CreateBasket(ctx context.Context, name string, orderIDs []s
 
 // GetBasket returns a basket (oms.get_basket).
 func (s *OMSService) GetBasket(ctx context.Context, basketID string, opts ...CallOption) (*Basket, error) {
-	var result struct {
-		Basket Basket `json:"basket"`
-	}
+	var result Basket
 	if err := s.client.call(ctx, "oms.get_basket", params{"basket_id": basketID}, &result, opts); err != nil {
 		return nil, err
 	}
-	return &result.Basket, nil
+	return &result, nil
 }
 
 // MergeOrders merges two or more orders into a new one and returns its id
