@@ -68,7 +68,7 @@ type OrderEvent struct {
 	RecordedAt  time.Time      `json:"recorded_at"`
 }
 
-// OrderLink ties orders made from one another (MERGED, SPLIT, REMAINDER).
+// OrderLink ties orders made from one another (kind MERGE, SPLIT or REMAINDER).
 type OrderLink struct {
 	Kind          string    `json:"kind"`
 	SourceOrderID string    `json:"source_order_id"`
