@@ -306,4 +306,3 @@ func TestEveryPublishedCodeHasASentinel(t *testing.T) {
 		}
 	}
 }
-
