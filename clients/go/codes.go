@@ -83,9 +83,12 @@ var (
 		Message: "the connection dropped before the answer came"}
 )
 
-// Sentinels lists every code's sentinel, in docs/api.md's order; a code the
-// server adds without a sentinel here fails TestEveryPublishedCodeHasASentinel.
-var Sentinels = []*Error{
+// Sentinels returns every code's sentinel, in docs/api.md's order.
+func Sentinels() []*Error { return append([]*Error(nil), sentinels...) }
+
+// sentinels is the table behind Sentinels and codeByNumber; a code the server
+// publishes without a sentinel here fails TestEveryPublishedCodeHasASentinel.
+var sentinels = []*Error{
 	ErrOrderNotFound, ErrInvalidState, ErrFieldLocked, ErrCancelNotAuthorized, ErrInvalidInstrument,
 	ErrInvalidPortfolio, ErrInvalidOrderType, ErrDuplicateOrder, ErrPermissionDenied, ErrInvalidArgument,
 	ErrOverfill, ErrUnauthenticated, ErrInvalidAccount, ErrDuplicateFill, ErrPlacementNotFound,
@@ -97,8 +100,8 @@ var Sentinels = []*Error{
 
 // codeByNumber names an error whose data carries no code (JSON-RPC's own errors).
 var codeByNumber = func() map[int]Code {
-	table := make(map[int]Code, len(Sentinels))
-	for _, s := range Sentinels {
+	table := make(map[int]Code, len(sentinels))
+	for _, s := range sentinels {
 		table[s.Number] = s.Code
 	}
 	return table

@@ -293,7 +293,7 @@ func TestEveryPublishedCodeHasASentinel(t *testing.T) {
 		name, _ := c["name"].(string)
 		number := c["code"]
 		found := false
-		for _, s := range Sentinels {
+		for _, s := range Sentinels() {
 			if string(s.Code) == name {
 				found = true
 				if n, _ := number.(interface{ String() string }); n == nil || n.String() != strconv.Itoa(s.Number) {

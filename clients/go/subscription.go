@@ -136,6 +136,12 @@ func (s *Subscription[E]) subscribeOn(ctx context.Context, cn *conn) error {
 	if s.client.observe != nil {
 		s.client.observe(s.method)
 	}
+	// The subscription lives as long as ctx; its subscribe call only as long as a call may.
+	if _, ok := ctx.Deadline(); !ok && s.client.config.CallTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.client.config.CallTimeout)
+		defer cancel()
+	}
 	_, err := cn.request(ctx, s.client.nextID.Add(1), s.method, body, &pending{answer: make(chan answer, 1), bind: s.bind})
 	if errors.Is(err, errNotSent) {
 		return connectionLost(s.method)
