@@ -29,7 +29,7 @@ func TestAdministration(t *testing.T) {
 	if disabled.DisabledAt.IsZero() {
 		t.Fatalf("disabled: %+v", disabled)
 	}
-	_, err = Dial(ctx, Config{Address: serverAddress(), APIKey: key.APIKey})
+	_, err = Dial(ctx, Config{Address: ownAddress(t), APIKey: key.APIKey})
 	expectCode(t, err, ErrUnauthenticated)
 	if enabled := must(d.admin.OMS.EnablePrincipal(ctx, principalID))(t); !enabled.DisabledAt.IsZero() {
 		t.Fatalf("enabled: %+v", enabled)

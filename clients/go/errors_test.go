@@ -103,7 +103,7 @@ func TestProtocolErrors(t *testing.T) {
 func TestUnauthenticated(t *testing.T) {
 	ctx := ctxFor(t)
 	apiKey(t, RolePM)
-	_, err := Dial(ctx, Config{Address: serverAddress(), APIKey: "omsk.demo.Knope.nope"})
+	_, err := Dial(ctx, Config{Address: ownAddress(t), APIKey: "omsk.demo.Knope.nope"})
 	expectCode(t, err, ErrUnauthenticated)
 	t.Setenv("OMS_API_KEY", "")
 	bare, err := Dial(ctx, Config{Address: serverAddress()})
