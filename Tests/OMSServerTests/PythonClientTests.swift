@@ -26,25 +26,9 @@ struct PythonClientTests {
             """)
         // A small per-subscription buffer, so the suite also sees the server end
         // subscriptions with OVERFLOW and the client resume them.
-        try await TestServer.with(subscriptionBuffer: Self.subscriptionBuffer) { server in
-            let seeded = try #require(try await DemoSeed.seedIfNeeded(database: server.db.database),
-                                      "the demo tenant already existed in a fresh test database")
-            var keys: [String: Any] = ["tenant_id": DemoSeed.tenantId]
-            for (principal, key) in seeded {
-                keys[principal.role.rawValue] = ["principal_id": principal.principalId, "api_key": key.apiKey,
-                                                 "key_id": key.keyId]
-            }
-            let scratch = NSTemporaryDirectory() + "oms-python-\(UUID().uuidString.prefix(8))"
-            try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(atPath: scratch) }
-            let keysFile = scratch + "/demo-keys.json"
-            try JSONSerialization.data(withJSONObject: keys).write(to: URL(fileURLWithPath: keysFile))
-
-            var environment = ProcessInfo.processInfo.environment
-            environment["OMS_ADDRESS"] = "127.0.0.1:\(server.port)"
-            environment["OMS_DEMO_KEYS"] = keysFile
-            environment["OMS_API_KEY"] = nil
-            environment["OMS_TEST_SUBSCRIPTION_BUFFER"] = "\(Self.subscriptionBuffer)"
+        try await ClientSuites.withDemoServer(scratchPrefix: "oms-python", subscriptionBuffer: Self.subscriptionBuffer) {
+            scratch, environment in
+            var environment = environment
             environment["PYTHONPATH"] = Self.clientDirectory + "/src"
             environment["PYTHONDONTWRITEBYTECODE"] = "1"
             environment["PYTHONUNBUFFERED"] = "1"
