@@ -84,7 +84,16 @@ public enum Timestamp {
         }
         guard index == b.count else { return nil }
         let seconds = midnight + hour * 3600 + minute * 60 + second - offset
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        // An offset or a leap second can carry 9999-12-31 into year 10000 (or
+        // 0001-01-01 into year 0), which neither `format` nor PostgreSQL's text
+        // form round-trips: such an instant is not a timestamp here.
+        // A Date near year 9999 resolves about 30 µs, so the bound applies to
+        // the instant as stored (rounded to microseconds), not to the text.
+        let date = Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        guard seconds >= Self.firstSecond, microseconds(date).timeIntervalSince1970 < Double(Self.endSecond) else {
+            return nil
+        }
+        return date
     }
 
     /// Days from 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's days_from_civil).
@@ -104,6 +113,10 @@ public enum Timestamp {
         default: 31
         }
     }
+
+    /// 0001-01-01T00:00:00Z and 10000-01-01T00:00:00Z in seconds since 1970: the instants `parse` accepts lie between.
+    static let firstSecond = daysFromCivil(year: 1, month: 1, day: 1) * 86_400
+    static let endSecond = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400
 
     /// Rounds a date to whole microseconds, as PostgreSQL stores it (to the
     /// nearest, so a value already on a microsecond never loses one to binary

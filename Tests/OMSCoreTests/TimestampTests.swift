@@ -47,4 +47,16 @@ struct TimestampArithmeticTests {
         #expect(Timestamp.parse("2100-02-29") == nil)
         #expect(Timestamp.parse("2000-02-29").map(Timestamp.format) == "2000-02-29T00:00:00Z")
     }
+
+    @Test("an offset or a leap second that carries an instant out of years 1-9999 is not a timestamp (found by the domain fuzz: expire_at 10000-01-01 made history unreadable)")
+    func outsideTheYears() {
+        // The last: a Date resolves about 30 µs near year 9999, so it rounds to 10000-01-01.
+        for text in ["9999-12-31T23:59:59-01:00", "9999-12-31T23:59:60Z", "0001-01-01T00:00:00+00:01",
+                     "9999-12-31T23:59:59.999999Z"] {
+            #expect(Timestamp.parse(text) == nil, "\(text)")
+        }
+        #expect(Timestamp.parse("9999-12-31T23:59:59.5Z").map(Timestamp.format) == "9999-12-31T23:59:59.500000Z")
+        #expect(Timestamp.parse("0001-01-01T00:00:00Z").map(Timestamp.format) == "0001-01-01T00:00:00Z")
+        #expect(Timestamp.parse("9999-12-31T23:59:59+01:00").map(Timestamp.format) == "9999-12-31T22:59:59Z")
+    }
 }
