@@ -87,14 +87,9 @@ public final class Transaction: Sendable {
 
     /// Commits a transaction whose body did not `finish` it (with the claim, as `finish` does).
     func commit() async throws {
-        let prefix = takePrefix()
-        // A body that sent nothing has nothing to commit; BEGIN was never sent.
-        guard prefix.isEmpty else { return }
-        let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
-        let results = try await RoundTrips.send(connection, (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")])
-        try TransactionRunner.check(results, claim: claim)
-        state.withLockedValue { $0.committed = true }
-        if let claim { try claim.noteCommitted(results[0]) }
+        // A body that sent nothing has nothing to commit: BEGIN was never sent.
+        guard state.withLockedValue({ $0.prefix.isEmpty }) else { return }
+        try await finish([], prepared: false)
     }
 
     private func takePrefix() -> [Query] {

@@ -74,22 +74,8 @@ public struct TransactionRunner: Sendable {
     public func statement(_ scope: TenantScope, _ sql: SQL, prepared: Bool = false, readOnly: Bool = false)
         async throws -> [Row]
     {
-        try await retrying {
-            try await leased { connection in
-                let claim = readOnly ? nil : IdempotencyClaim.pendingClaim
-                let queries = Self.opening(scope, readOnly: readOnly) + [sql.query(prepared: prepared)]
-                    + (claim.map { [$0.claimQuery] } ?? []) + [Query("COMMIT")]
-                do {
-                    let results = try await RoundTrips.send(connection, queries)
-                    try Self.check(results, claim: claim)
-                    if let claim { try claim.noteCommitted(results[3]) }
-                    return Array(try results[2].get())
-                } catch {
-                    if !connection.isReusable { await Self.rollBack(connection) }
-                    throw error
-                }
-            }
-        }
+        // `finish` on an untouched transaction sends BEGIN and the scope with it: one pipeline.
+        try await transaction(scope, readOnly: readOnly) { try await $0.finish([sql], prepared: prepared)[0] }
     }
 
     /// Throws the first failure of a pipeline that ends with `COMMIT` (its

@@ -55,23 +55,6 @@ struct GoClientTests {
 
     /// `$OMS_GO`, else `go` on PATH or where Debian's golang-go puts it, if it runs.
     static func findGo() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let configured = environment["OMS_GO"], !configured.isEmpty { candidates.append(configured) }
-        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            candidates.append("\(directory)/go")
-        }
-        candidates.append("/usr/lib/go/bin/go")
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: candidate)
-            check.arguments = ["version"]
-            check.standardOutput = FileHandle.nullDevice
-            check.standardError = FileHandle.nullDevice
-            guard (try? check.run()) != nil else { continue }
-            check.waitUntilExit()
-            if check.terminationStatus == 0 { return candidate }
-        }
-        return nil
+        ClientSuites.findProgram("go", variable: "OMS_GO", extra: ["/usr/lib/go/bin/go"], check: ["version"])
     }
 }

@@ -50,23 +50,7 @@ struct PythonClientTests {
 
     /// `$OMS_PYTHON`, else `python3` on PATH, if it is Python 3.9 or later.
     static func findPython() -> String? {
-        let environment = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let configured = environment["OMS_PYTHON"], !configured.isEmpty { candidates.append(configured) }
-        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            candidates.append("\(directory)/python3")
-        }
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: candidate)
-            check.arguments = ["-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)"]
-            check.standardOutput = FileHandle.nullDevice
-            check.standardError = FileHandle.nullDevice
-            guard (try? check.run()) != nil else { continue }
-            check.waitUntilExit()
-            if check.terminationStatus == 0 { return candidate }
-        }
-        return nil
+        ClientSuites.findProgram("python3", variable: "OMS_PYTHON", check: ["-c", "import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)"])
     }
 
     /// Runs a process to its end without blocking a thread of the cooperative
