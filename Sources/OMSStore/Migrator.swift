@@ -72,23 +72,55 @@ public struct Migrator: Sendable {
             }
             progress(.applying(migration.name))
             let clock = ContinuousClock(), started = clock.now
-            try await connection.execute("BEGIN")
-            do {
-                for statement in SQLScript.statements(migration.sql) {
-                    try await connection.execute(statement)
+            var attempt = 1
+            while true {
+                do {
+                    try await applyOnce(migration, checksum: checksum, on: connection)
+                    break
+                } catch let error as PostgresError where Self.isClusterCatalogRace(error) && attempt < Self.attempts {
+                    logger.info("migration raced another database's on a cluster-wide object; applying it again",
+                                metadata: ["migration": "\(migration.name)", "error": "\(error)"])
+                    attempt += 1
                 }
-                try await connection.rows(
-                    "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))")
-                try await connection.execute("COMMIT")
-            } catch {
-                _ = try? await connection.execute("ROLLBACK")
-                throw error
             }
             logger.debug("applied migration", metadata: ["migration": "\(migration.name)"])
             progress(.applied(migration.name, clock.now - started))
             appliedNow.append(migration.name)
         }
         return appliedNow
+    }
+
+    /// How many times a migration is tried when it races another database's
+    /// migration on a cluster-wide object.
+    static let attempts = 5
+
+    /// One migration and its record in one transaction; rolled back whole on any error.
+    private func applyOnce(_ migration: (name: String, sql: String), checksum: String,
+                           on connection: Connection) async throws {
+        try await connection.execute("BEGIN")
+        do {
+            for statement in SQLScript.statements(migration.sql) {
+                try await connection.execute(statement)
+            }
+            try await connection.rows(
+                "INSERT INTO schema_migrations (name, checksum) VALUES (\(migration.name), \(checksum))")
+            try await connection.execute("COMMIT")
+        } catch {
+            _ = try? await connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Roles are cluster-wide, but the advisory lock only orders migrations of
+    /// one database. Two databases of one cluster migrating at once both try
+    /// `CREATE ROLE`; the loser waits on the catalog's unique index and gets
+    /// 23505 on `pg_authid_rolname_index` (not the `duplicate_object` the
+    /// migration catches), or "tuple concurrently updated" from a concurrent
+    /// `GRANT`. Its transaction is rolled back whole, so trying it again finds
+    /// the winner's role and goes on.
+    static func isClusterCatalogRace(_ error: PostgresError) -> Bool {
+        (error.sqlState == SQLState.uniqueViolation && error.constraint?.hasPrefix("pg_") == true)
+            || error.message == "tuple concurrently updated"
     }
 
     /// Hex SHA-256 of a migration's text.

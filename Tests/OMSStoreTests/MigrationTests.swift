@@ -38,6 +38,36 @@ struct MigrationTests {
         #expect(statements[2].hasSuffix("FROM a"))
     }
 
+    @Test("databases of one cluster migrating at once all succeed though they race on a cluster-wide role")
+    func databasesRaceOnRoles() async throws {
+        let server = try await TestPostgres.server()
+        let role = "oms_race_\(UInt32.random(in: 0...UInt32.max))"
+        // 0010 creates roles this way; the sleep keeps the winner's catalog row
+        // uncommitted while the others' CREATE ROLE waits on it.
+        let migrations = [(name: "0001_role.sql", sql: """
+            DO $$ BEGIN CREATE ROLE \(role) NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+            GRANT \(role) TO CURRENT_USER;
+            SELECT pg_sleep(0.3)
+            """)]
+        var databases: [String] = []
+        for _ in 0..<4 { databases.append(try await TestPostgres.createDatabase(prefix: "oms_roles")) }
+        let pools = try databases.map {
+            ConnectionPool(try DatabaseURL(server.url(database: $0)).poolConfiguration(maxConnections: 1, role: nil))
+        }
+        let admin = try await server.connect(database: "postgres")
+        defer {
+            for pool in pools { pool.close() }
+            admin.close()
+        }
+        let migrator = Migrator(migrations: migrations, logger: logger)
+        let applied = try await withThrowingTaskGroup(of: Int.self) { racers in
+            for pool in pools { racers.addTask { try await migrator.migrate(pool: pool).count } }
+            return try await racers.reduce(0, +)
+        }
+        #expect(applied == 4)
+        try await admin.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+    }
+
     @Test("several oms processes migrating one database at once apply each migration exactly once")
     func concurrentProcesses() async throws {
         let binary = TestPostgres.packageRoot + "/.build/debug/oms"
