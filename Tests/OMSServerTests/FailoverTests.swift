@@ -1,0 +1,110 @@
+import Foundation
+import OMSClient
+import OMSProtocol
+import Testing
+
+/// Losing the database host: two sidecars on a pg_auto_failover formation's
+/// multi-host URI under keyed load; the primary dies (or is failed over on
+/// purpose), the secondary is promoted, and everything the clients were told
+/// must be on it, once.
+///
+/// `OMS_FAILOVER_SABOTAGE` breaks the set-up on purpose, to show that the
+/// test notices (not for CI): `async` turns synchronous replication off
+/// (`replication-quorum false` on the secondary); `single-host` points the
+/// second sidecar at the first primary's host alone.
+@Suite("Failover: losing the database host with pg_auto_failover", .serialized)
+struct FailoverTests {
+    enum Fault: String, Sendable {
+        /// SIGKILL to the primary's whole host (keeper, postmaster, backends)
+        /// while the standby lags: its WAL receiver is stopped for 0.5 s just
+        /// before the kill, the moment synchronous replication exists for.
+        case hostKilled = "kill -9 of the primary's host"
+        /// `pg_autoctl perform failover`.
+        case planned = "pg_autoctl perform failover"
+    }
+
+    /// How long after the fault both sidecars must serve again (measured: see docs/operations.md).
+    static let resumeBound: Double = 30
+
+    @Test("kill -9 of the primary's host under load: the secondary takes over; every acknowledged command is on it once; subscribers miss nothing")
+    func primaryHostKilled() async throws {
+        try await run(.hostKilled)
+    }
+
+    @Test("pg_autoctl perform failover under load: the same guarantees across a planned switch-over")
+    func plannedFailover() async throws {
+        try await run(.planned)
+    }
+
+    func run(_ fault: Fault) async throws {
+        let sabotage = ProcessInfo.processInfo.environment["OMS_FAILOVER_SABOTAGE"] ?? ""
+        try await Formation.with { formation in
+            let uri = try formation.formationURI()
+            let firstPrimary = try #require(try await formation.primary())
+            let standby = try #require(formation.nodes.first { $0.name != firstPrimary.name })
+            if sabotage == "async" {
+                try formation.run(["set", "node", "replication-quorum", "false", "--pgdata", standby.dataDirectory])
+                try await waitUntil("synchronous replication is off", within: 30) {
+                    (try? await formation.query(formation.url(of: firstPrimary), "SHOW synchronous_standby_names"))?.first?.first == ""
+                }
+            }
+            let syncNames = try await formation.query(formation.url(of: firstPrimary), "SHOW synchronous_standby_names")
+            try await Fleet.with(url: uri, sidecars: 0) { fleet in
+                let sidecars = [
+                    try await fleet.startSidecar(name: "sidecar-0"),
+                    try await fleet.startSidecar(name: "sidecar-1",
+                                                 url: sabotage == "single-host" ? formation.url(of: firstPrimary) : uri),
+                ]
+                for sidecar in sidecars {
+                    let ready = try await httpGet(port: sidecar.metricsPort, "/readyz")
+                    #expect(ready.body.contains("127.0.0.1:\(firstPrimary.port)"), "\(sidecar.name) /readyz before: \(ready.body)")
+                }
+                let run = try await FailoverRun.start(fleet, sidecars: sidecars)
+                try await run.awaitLoad(commands: 60)
+                let faultAt = try await inject(fault, formation: formation, primary: firstPrimary, standby: standby)
+                let newPrimary = try #require(try await formation.primary())
+                #expect(newPrimary.name == standby.name, "the monitor did not promote \(standby.name)")
+                try await waitUntil("\(standby.name) is the primary", within: Self.resumeBound + 30) {
+                    ["primary", "wait_primary"].contains((try? await formation.states())?.first { $0.name == standby.name }?.reported ?? "")
+                }
+                try await run.awaitService(after: .now, within: Self.resumeBound)
+                try await Task.sleep(for: .seconds(2))
+                let report = try await run.finish()
+                let outage = await run.probes.outage(after: faultAt, sidecars: sidecars.count)
+                for sidecar in sidecars {
+                    let ready = try await httpGet(port: sidecar.metricsPort, "/readyz")
+                    #expect(ready.status == 200 && ready.body.contains("127.0.0.1:\(newPrimary.port)"),
+                            "\(sidecar.name) /readyz after: \(ready.body)")
+                }
+                for (index, window) in outage.enumerated() {
+                    #expect(window.seconds < Self.resumeBound, "sidecar-\(index) served again \(window.seconds) s after the fault")
+                }
+                print("""
+                    failover (\(fault.rawValue)\(sabotage.isEmpty ? "" : ", sabotage \(sabotage)")): \
+                    synchronous_standby_names '\(syncNames.first?.first.flatMap { $0 } ?? "?")'; \
+                    \(firstPrimary.name) → \(newPrimary.name); service back per sidecar after \
+                    \(outage.map { String(format: "%.2f s (%d failed probes)", $0.seconds, $0.failures) }); \(report)
+                    """)
+            }
+        }
+    }
+
+    /// Injects the fault; returns when it was injected (the kill, or the
+    /// start of `perform failover`) — the moment service resumption is measured from.
+    func inject(_ fault: Fault, formation: Formation, primary: Formation.Node, standby: Formation.Node) async throws -> ContinuousClock.Instant {
+        switch fault {
+        case .hostKilled:
+            let receiver = try #require(formation.walReceiver(of: standby), "no WAL receiver on \(standby.name)")
+            kill(receiver, SIGSTOP)
+            try await Task.sleep(for: .milliseconds(500))
+            let at = ContinuousClock.now
+            formation.killHost(primary)
+            kill(receiver, SIGCONT)
+            return at
+        case .planned:
+            let at = ContinuousClock.now
+            try await ReadinessTests.blocking { try formation.performFailover() }
+            return at
+        }
+    }
+}
