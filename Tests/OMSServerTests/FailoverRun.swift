@@ -26,8 +26,8 @@ final class FailoverRun: @unchecked Sendable {  // every field is set once in `s
 
     static func start(_ fleet: Fleet, sidecars: [Sidecar]) async throws -> FailoverRun {
         let run = FailoverRun(fleet: fleet, sidecars: sidecars)
-        let traderOrders = try await KeyedWork.ordersForTrader(fleet, on: sidecars[0], count: 12)
         run.subscribers = [try await Subscriber.start(fleet, on: sidecars[0]), try await Subscriber.start(fleet, on: sidecars[1])]
+        let traderOrders = try await KeyedWork.ordersForTrader(fleet, on: sidecars[0], count: 12)
         let pms = (0..<4).map { Caller("pm", fleet: fleet, sidecar: sidecars[$0 % 2]) }
         let traders = (0..<2).map { Caller("trader", fleet: fleet, sidecar: sidecars[$0 % 2]) }
         run.callers = pms + traders

@@ -245,16 +245,20 @@ final class Formation: @unchecked Sendable {  // `nodes` and `keepers` are only 
 
     // MARK: Faults
 
-    /// Host loss: SIGKILL to the node's whole process group, keeper included,
-    /// so nothing restarts its PostgreSQL.
+    /// Host loss: SIGKILL to every process of the node — its keeper's group
+    /// (keeper, postmaster) and the postmaster's children, which PostgreSQL
+    /// puts in sessions of their own — so nothing restarts its PostgreSQL and
+    /// every connection to it breaks at once.
     func killHost(_ node: Node) {
+        let children = hostProcesses(of: node)
         kill(-node.keeper, SIGKILL)
+        for pid in children { kill(pid, SIGKILL) }
     }
 
     /// The WAL receiver of a standby (a process of its host's group), to
     /// stop with SIGSTOP when the test needs the standby to lag.
     func walReceiver(of node: Node) -> Int32? {
-        members(ofGroup: node.keeper).first { Self.command(of: $0).contains("walreceiver") }
+        hostProcesses(of: node).first { Self.command(of: $0).contains("walreceiver") }
     }
 
     /// `pg_autoctl perform failover`: the monitor demotes the primary and
@@ -300,6 +304,26 @@ final class Formation: @unchecked Sendable {  // `nodes` and `keepers` are only 
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let end = stat.lastIndex(of: ")") else { return false }
         return !stat[stat.index(after: end)...].hasPrefix(" Z")
+    }
+
+    /// The command lines of a node's host processes, for failure messages.
+    func processes(of node: Node) -> [String] {
+        hostProcesses(of: node).map { "\($0) \(Self.command(of: $0))" }
+    }
+
+    /// The node's processes: its keeper's process group, and the children of
+    /// those (each PostgreSQL backend calls setsid, leaving the group).
+    private func hostProcesses(of node: Node) -> [Int32] {
+        let all = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
+        let group = Set(all.filter { getpgid($0) == node.keeper })
+        return Array(group) + all.filter { !group.contains($0) && group.contains(Self.parent(of: $0)) }
+    }
+
+    /// A process's parent, from /proc/PID/stat (the field after the state).
+    private static func parent(of pid: Int32) -> Int32 {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let end = stat.lastIndex(of: ")") else { return 0 }
+        return Int32(stat[stat.index(end, offsetBy: 2)...].split(separator: " ").dropFirst().first ?? "") ?? 0
     }
 
     /// The processes whose process group is `group`, from /proc.
