@@ -60,6 +60,7 @@ struct FailoverTests {
                     #expect(ready.body.contains("127.0.0.1:\(firstPrimary.port)"), "\(sidecar.name) /readyz before: \(ready.body)")
                 }
                 let run = try await FailoverRun.start(fleet, sidecars: sidecars)
+                defer { run.stop.set() }  // a failed wait must not leave the workers running
                 try await run.awaitLoad(commands: 60)
                 let faultAt = try await inject(fault, formation: formation, primary: firstPrimary, standby: standby)
                 try await waitUntil("the monitor promoted \(standby.name)", within: Self.resumeBound + 30) {
