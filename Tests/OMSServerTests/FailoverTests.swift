@@ -1,6 +1,7 @@
 import Foundation
 import OMSClient
 import OMSProtocol
+import OMSStore
 import Testing
 
 /// Losing the database host: two sidecars on a pg_auto_failover formation's
@@ -76,6 +77,9 @@ struct FailoverTests {
                     #expect(ready.status == 200 && ready.body.contains("127.0.0.1:\(newPrimary.port)"),
                             "\(sidecar.name) /readyz after: \(ready.body)")
                 }
+                if fault == .planned {
+                    try await expectBIOnStandby(formation, fleet: fleet, uri: uri, standby: firstPrimary)
+                }
                 for (index, window) in outage.enumerated() {
                     #expect(window.seconds < Self.resumeBound, "sidecar-\(index) served again \(window.seconds) s after the fault")
                 }
@@ -87,6 +91,31 @@ struct FailoverTests {
                     """)
             }
         }
+    }
+
+    /// After a switch-over the old primary follows the new one as a hot
+    /// standby; a BI login reads the reporting views there (its tenant's rows,
+    /// as many orders as the primary has) and can change nothing.
+    func expectBIOnStandby(_ formation: Formation, fleet: Fleet, uri: String, standby: Formation.Node) async throws {
+        try await formation.awaitSteady(within: 60)
+        let made = try runOMS(["admin", "create-bi-role", "--tenant-id", Fleet.tenant, "--role", "bi_failover", "--json",
+                               "--database-url", uri])
+        try #require(made.status == 0, "\(made.err)")
+        let password = try #require(try JSONParser.parse(Array(made.out.utf8))["password"]?.stringValue)
+        let login = try DatabaseURL("postgres://bi_failover:\(password)@127.0.0.1:\(standby.port)/\(Formation.database)?sslmode=disable")
+        let orders = try await fleet.values("SELECT count(*)::int FROM orders", as: Int.self).first ?? -1
+        // Synchronous replication waits for the standby to have the WAL, not to have replayed it.
+        let query = "SELECT pg_is_in_recovery(), count(*), string_agg(DISTINCT tenant_id, ',') FROM reporting.orders"
+        let deadline = Date().addingTimeInterval(30)
+        var read = try ReportingTests.psql(login, query)
+        while read.out != "t|\(orders)|\(Fleet.tenant)", Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            read = try ReportingTests.psql(login, query)
+        }
+        #expect(read.out == "t|\(orders)|\(Fleet.tenant)", "BI on \(standby.name): \(read)")
+        let write = try ReportingTests.psql(login, "UPDATE reporting.orders SET state = 'CANCELED'")
+        #expect(write.status != 0, "a BI login changed a row on the standby: \(write)")
+        print("BI on the standby \(standby.name): pg_is_in_recovery|orders|tenants = \(read.out); an UPDATE: \(write.err.trimmingCharacters(in: .whitespacesAndNewlines))")
     }
 
     /// Injects the fault; returns when it was injected (the kill, or the
