@@ -39,6 +39,9 @@ final class FailoverRun: @unchecked Sendable {  // every field is set once in `s
                         var order = 0
                         while !stop.isSet, await KeyedWork.pmOrder(caller, key: "\(tag)-pm\(index)-o\(order)", ledger: ledger) {
                             order += 1
+                            // A pause between orders, so the load leaves the CPU to the
+                            // suites running beside this one (CI runs them in parallel).
+                            try? await Task.sleep(for: .milliseconds(50))
                         }
                     }
                 }

@@ -275,67 +275,40 @@ final class Formation: @unchecked Sendable {  // `nodes` and `keepers` are only 
     /// that releases its shared memory — and the group SIGKILL after 5 s.
     private func shutdown() {
         let processes = lock.withLock { keepers }
-        var servers: [Int32] = []
         for keeper in processes {
-            let group = keeper.processIdentifier
-            for pid in members(ofGroup: group) {
-                if Self.command(of: pid).hasPrefix("pg_autoctl") { kill(pid, SIGKILL) }
+            for pid in members(ofGroup: keeper.processIdentifier) where Self.command(of: pid).hasPrefix("pg_autoctl") {
+                kill(pid, SIGKILL)
             }
         }
+        // Only a postmaster that is still ours: a killed node's postmaster.pid
+        // names a pid that may belong to someone else by now.
+        var servers: [Int32] = []
         for dataDirectory in [directory + "/monitor"] + nodes.map(\.dataDirectory) {
             guard let text = try? String(contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
-                  let pid = Int32(text.split(separator: "\n").first ?? "") else { continue }
+                  let pid = Int32(text.split(separator: "\n").first ?? ""),
+                  Self.command(of: pid).contains("-D \(dataDirectory)") else { continue }
             servers.append(pid)
             kill(pid, SIGQUIT)
         }
         let deadline = Date().addingTimeInterval(5)
         while servers.contains(where: Self.isAlive), Date() < deadline { usleep(50_000) }
-        for keeper in processes { kill(-keeper.processIdentifier, SIGKILL) }
+        for keeper in processes {
+            // A group with a member of ours left is still ours: Linux does not
+            // hand out a pid that is in use as a process group id.
+            let group = keeper.processIdentifier
+            let ours = members(ofGroup: group).contains {
+                Self.command(of: $0).contains(directory) || Self.command(of: $0).hasPrefix("pg_autoctl")
+            }
+            if ours {
+                kill(-group, SIGKILL)
+            }
+        }
         for keeper in processes { keeper.waitUntilExit() }
         if ProcessInfo.processInfo.environment["OMS_KEEP_FLEET"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         } else {
             print("formation kept in \(directory)")
         }
-    }
-
-    /// Alive and not a zombie waiting for a parent that no longer exists to reap it.
-    private static func isAlive(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return false }
-        return !stat[stat.index(after: end)...].hasPrefix(" Z")
-    }
-
-    /// The command lines of a node's host processes, for failure messages.
-    func processes(of node: Node) -> [String] {
-        hostProcesses(of: node).map { "\($0) \(Self.command(of: $0))" }
-    }
-
-    /// The node's processes: its keeper's process group, and the children of
-    /// those (each PostgreSQL backend calls setsid, leaving the group).
-    private func hostProcesses(of node: Node) -> [Int32] {
-        let all = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []).compactMap(Int32.init)
-        let group = Set(all.filter { getpgid($0) == node.keeper })
-        return Array(group) + all.filter { !group.contains($0) && group.contains(Self.parent(of: $0)) }
-    }
-
-    /// A process's parent, from /proc/PID/stat (the field after the state).
-    private static func parent(of pid: Int32) -> Int32 {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let end = stat.lastIndex(of: ")") else { return 0 }
-        return Int32(stat[stat.index(end, offsetBy: 2)...].split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
-
-    /// The processes whose process group is `group`, from /proc.
-    private func members(ofGroup group: Int32) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { getpgid($0) == group }
-    }
-
-    /// A process's command name as it set it (`pg_autoctl: node active`, `postgres`).
-    private static func command(of pid: Int32) -> String {
-        (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
-            .replacingOccurrences(of: "\0", with: " ") ?? ""
     }
 }
 
