@@ -11,8 +11,8 @@ import Testing
 /// backends) can be killed at once by that group's id.
 ///
 /// The monitor's health checks are tightened so that a lost primary is
-/// replaced in seconds rather than pg_auto_failover's default half minute
-/// (see `monitorSettings`).
+/// noticed in about 2 s rather than 20; the monitor still waits its 30 s
+/// `primary_demote_timeout` before promoting (see `monitorSettings`).
 final class Formation: @unchecked Sendable {  // `nodes` and `keepers` are only touched under `lock`
     /// One PostgreSQL node of the formation.
     struct Node: Sendable {
