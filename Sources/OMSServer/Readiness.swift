@@ -1,4 +1,5 @@
 import Logging
+import OMSPostgres
 import OMSStore
 
 /// Whether a sidecar can serve: the database answers, every bundled
@@ -20,12 +21,13 @@ public struct ReadinessProbe: Sendable {
     public func check() async -> ReadinessReport {
         var checks: [ReadinessReport.Check] = []
         do {
-            let applied = try await withTimeout(timeout) { [database] in
+            let (applied, server) = try await withTimeout(timeout) { [database] in
                 try await database.runner.leased { connection in
-                    try await connection.rows("SELECT name FROM schema_migrations").map { try $0.decode(String.self) }
+                    let applied = try await connection.rows("SELECT name FROM schema_migrations").map { try $0.decode(String.self) }
+                    return (applied, try await Self.server(of: connection))
                 }
             }
-            checks.append(.init(name: "database", ok: true, detail: "reachable"))
+            checks.append(.init(name: "database", ok: true, detail: "reachable, connected to \(server)"))
             let missing = BundledMigrations.all.map(\.name).filter { !Set(applied).contains($0) }
             checks.append(.init(name: "migrations", ok: missing.isEmpty,
                                 detail: missing.isEmpty ? "\(applied.count) applied"
@@ -40,6 +42,18 @@ public struct ReadinessProbe: Sendable {
             checks.append(.init(name: "listen", ok: listening, detail: listening ? "connected" : "not connected"))
         }
         return ReadinessReport(checks: checks)
+    }
+
+    /// Which server a pooled connection reached, as `host:port (primary)`
+    /// (`standby` if it is in recovery): with a multi-host URL it says which
+    /// node of a replicated pair this sidecar writes to, and after a failover
+    /// that it moved. A Unix-socket connection has no address; its port still shows.
+    static func server(of connection: Connection) async throws -> String {
+        let row = try await connection.rows("""
+            SELECT coalesce(host(inet_server_addr()), 'local socket'), current_setting('port'), pg_is_in_recovery()
+            """)[0]
+        let (host, port, standby) = try row.decode((String, String, Bool).self)
+        return "\(host):\(port) (\(standby ? "standby" : "primary"))"
     }
 
     /// A short reason that is safe for a probe's body; the log has the rest.

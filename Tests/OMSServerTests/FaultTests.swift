@@ -120,7 +120,7 @@ struct FaultTests {
                     }
                 }
                 try await Task.sleep(for: .seconds(1))
-                try await ReadinessTests.blocking { try fleet.cluster.stop() }
+                try await ReadinessTests.blocking { try fleet.cluster?.stop() }
                 timeline.append("database stopped at \(clock.now - started)")
                 try await expectReadiness(503, of: sidecars, within: 15)
                 timeline.append("both /readyz 503 at \(clock.now - started)")
@@ -128,7 +128,7 @@ struct FaultTests {
                 firstPart = await leaving.eventIds()
                 resumedFrom = firstPart.last ?? 0
                 await leaving.client.close()
-                _ = try await ReadinessTests.blocking { try fleet.cluster.start() }
+                _ = try await ReadinessTests.blocking { try fleet.cluster?.start() }
                 timeline.append("database started at \(clock.now - started)")
                 try await expectReadiness(200, of: sidecars, within: 30)
                 timeline.append("both /readyz 200 at \(clock.now - started)")

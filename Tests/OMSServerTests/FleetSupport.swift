@@ -101,14 +101,15 @@ final class Fleet: @unchecked Sendable {
     static let logger = Logger(label: "oms.test.fleet", factory: { _ in SwiftLogNoOpLogHandler() })
 
     let directory: String
-    let cluster: EmbeddedPostgres
+    /// The private cluster, for a fleet that runs its own.
+    let cluster: EmbeddedPostgres?
     let url: String
     let serveArguments: [String]
     private(set) var keys: [String: String] = [:]
     private let lock = NSLock()
     private var started: [Sidecar] = []
 
-    private init(directory: String, cluster: EmbeddedPostgres, url: String, serveArguments: [String]) {
+    private init(directory: String, cluster: EmbeddedPostgres?, url: String, serveArguments: [String]) {
         self.directory = directory
         self.cluster = cluster
         self.url = url
@@ -120,7 +121,6 @@ final class Fleet: @unchecked Sendable {
 
     static func with(sidecars count: Int, serveArguments: [String] = [],
                      _ body: @Sendable (Fleet) async throws -> Void) async throws {
-        try #require(FileManager.default.isExecutableFile(atPath: omsBinary), "\(omsBinary) missing: run `swift build`")
         let directory = NSTemporaryDirectory() + "oms-fleet-\(UUID().uuidString.prefix(8))"
         EmbeddedPostgres.stopOnExit()
         let first = try await ReadinessTests.blocking {
@@ -128,7 +128,17 @@ final class Fleet: @unchecked Sendable {
         }
         // Restarts must come back on the same port: the sidecars' URL names it.
         let cluster = EmbeddedPostgres(dataDirectory: directory + "/pg", port: first.port, durable: false)
-        let fleet = Fleet(directory: directory, cluster: cluster, url: first.url, serveArguments: serveArguments)
+        try await with(url: first.url, directory: directory, cluster: cluster, sidecars: count,
+                       serveArguments: serveArguments, body)
+    }
+
+    /// A fleet on a database someone else runs (a pg_auto_failover formation):
+    /// seeded through `url`, sidecars on `url`; the database is left running.
+    static func with(url: String, directory: String = NSTemporaryDirectory() + "oms-fleet-\(UUID().uuidString.prefix(8))",
+                     cluster: EmbeddedPostgres? = nil, sidecars count: Int, serveArguments: [String] = [],
+                     _ body: @Sendable (Fleet) async throws -> Void) async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: omsBinary), "\(omsBinary) missing: run `swift build`")
+        let fleet = Fleet(directory: directory, cluster: cluster, url: url, serveArguments: serveArguments)
         defer { fleet.shutdown() }
         try FileManager.default.createDirectory(atPath: directory + "/logs", withIntermediateDirectories: true)
         try await fleet.seed()
@@ -139,9 +149,9 @@ final class Fleet: @unchecked Sendable {
         try await body(fleet)
     }
 
-    /// Starts one more sidecar.
-    func startSidecar(name: String) async throws -> Sidecar {
-        let sidecar = try await Sidecar.start(name: name, url: url, logDirectory: directory + "/logs",
+    /// Starts one more sidecar, on the fleet's URL unless given another.
+    func startSidecar(name: String, url: String? = nil) async throws -> Sidecar {
+        let sidecar = try await Sidecar.start(name: name, url: url ?? self.url, logDirectory: directory + "/logs",
                                               arguments: serveArguments)
         lock.withLock { started.append(sidecar) }
         return sidecar
@@ -151,7 +161,7 @@ final class Fleet: @unchecked Sendable {
     /// OMS_KEEP_FLEET is set (the sidecars' logs are in it).
     private func shutdown() {
         for sidecar in sidecars { sidecar.stop() }
-        try? cluster.stop()
+        try? cluster?.stop()
         if ProcessInfo.processInfo.environment["OMS_KEEP_FLEET"] == nil {
             try? FileManager.default.removeItem(atPath: directory)
         } else {

@@ -67,6 +67,8 @@ struct ReadinessTests {
 
             let up = try await Self.awaitReadiness(200, port: ops.port, within: 15)
             #expect(up.status == 200, "\(up.body)")
+            // It names the server the pool reached, so an operator can tell which node of a pair it writes to.
+            #expect(up.body.contains("database ok: reachable, connected to 127.0.0.1:\(first.port) (primary)"), "\(up.body)")
 
             try await Self.blocking { try cluster.stop() }
             let clock = ContinuousClock(), stopped = clock.now
