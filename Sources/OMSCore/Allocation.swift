@@ -37,12 +37,8 @@ public enum AllocationRules {
     /// Roles that allocate.
     public static let roles: Set<Role> = [.ops, .trader]
 
-    /// States in which allocations may be created or changed: the order has
-    /// executed something (fills happen only from ROUTED on) and is not yet CONFIRMED.
-    public static let openStates: Set<OrderState> = [
-        .partiallyFilled, .filled, .closed, .sentToOperations, .pendingPostTradeCompliance,
-        .postTradeCompliancePassed, .postTradeComplianceFailed,
-    ]
+    /// States in which allocations may be created or changed (`OrderState.acceptsAllocations`).
+    public static let openStates = Set(OrderState.allCases.filter(\.acceptsAllocations))
 
     /// Checks a new or changed allocation of `quantity` given what the order's
     /// other allocations already hold.

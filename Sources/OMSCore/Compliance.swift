@@ -46,7 +46,10 @@ extension OrderCommand {
         case .passPostTradeCompliance: (.postTrade, .passed)
         case .failPostTradeCompliance: (.postTrade, .failed)
         case .overridePostTradeCompliance: (.postTrade, .overridden)
-        default: nil
+        case .createOrder, .updateOrder, .requestPreTradeCompliance, .sendToTrader, .createPlacement, .recordFill,
+             .closeOrder, .sendToOperations, .requestPostTradeCompliance, .confirmOrder, .settleOrder, .reconcileOrder,
+             .cancelOrder, .rejectOrder, .createAllocation, .updateAllocation:
+            nil
         }
     }
 }

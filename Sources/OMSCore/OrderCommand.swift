@@ -28,7 +28,51 @@ public enum OrderCommand: String, Sendable, CaseIterable, Codable {
     /// Commands that appear in the lifecycle table: all but create, update and
     /// the allocation commands, which record history without moving the state.
     public static var transitions: [OrderCommand] {
-        let outside: Set<OrderCommand> = [.createOrder, .updateOrder, .createAllocation, .updateAllocation]
-        return allCases.filter { !outside.contains($0) }
+        allCases.filter(\.isTransition)
+    }
+
+    /// Whether the lifecycle table (`Lifecycle.rules`) has rows for this command.
+    public var isTransition: Bool {
+        switch self {
+        case .createOrder, .updateOrder, .createAllocation, .updateAllocation: false
+        case .requestPreTradeCompliance, .passPreTradeCompliance, .failPreTradeCompliance,
+             .overridePreTradeCompliance, .sendToTrader, .createPlacement, .recordFill, .closeOrder,
+             .sendToOperations, .requestPostTradeCompliance, .passPostTradeCompliance, .failPostTradeCompliance,
+             .overridePostTradeCompliance, .confirmOrder, .settleOrder, .reconcileOrder, .cancelOrder, .rejectOrder:
+            true
+        }
+    }
+
+    /// The API surface that serves the command: execution (placements and
+    /// fills) is `ems`, the rest `oms` (DESIGN.md, the wire).
+    public var surface: String {
+        switch self {
+        case .createPlacement, .recordFill: "ems"
+        case .createOrder, .updateOrder, .requestPreTradeCompliance, .passPreTradeCompliance,
+             .failPreTradeCompliance, .overridePreTradeCompliance, .sendToTrader, .closeOrder, .sendToOperations,
+             .requestPostTradeCompliance, .passPostTradeCompliance, .failPostTradeCompliance,
+             .overridePostTradeCompliance, .confirmOrder, .settleOrder, .reconcileOrder, .cancelOrder, .rejectOrder,
+             .createAllocation, .updateAllocation:
+            "oms"
+        }
+    }
+
+    /// The JSON-RPC method that runs the command (`oms.cancel_order`).
+    public var method: String { "\(surface).\(rawValue)" }
+
+    /// The roles that may run the command on some order: for a transition,
+    /// every role of its rows in the lifecycle table; otherwise the kernel's
+    /// rule for that command.
+    public var roles: Set<Role> {
+        switch self {
+        case .createOrder: [.pm]
+        case .updateOrder: OrderUpdate.bookingRoles
+        case .createAllocation, .updateAllocation: AllocationRules.roles
+        case .requestPreTradeCompliance, .passPreTradeCompliance, .failPreTradeCompliance,
+             .overridePreTradeCompliance, .sendToTrader, .createPlacement, .recordFill, .closeOrder,
+             .sendToOperations, .requestPostTradeCompliance, .passPostTradeCompliance, .failPostTradeCompliance,
+             .overridePostTradeCompliance, .confirmOrder, .settleOrder, .reconcileOrder, .cancelOrder, .rejectOrder:
+            Lifecycle.rules(for: self).reduce(into: Set<Role>()) { $0.formUnion($1.roles) }
+        }
     }
 }

@@ -23,7 +23,41 @@ public enum OrderState: String, Sendable, CaseIterable, Codable {
     case rejected = "REJECTED"
 
     /// Terminal states absorb every later command.
-    public var isTerminal: Bool { self == .reconciled || self == .canceled || self == .rejected }
+    public var isTerminal: Bool {
+        switch self {
+        case .reconciled, .canceled, .rejected: true
+        case .created, .pendingPreTradeCompliance, .preTradeCompliancePassed, .preTradeComplianceFailed,
+             .sentToTrader, .routed, .partiallyFilled, .filled, .closed, .sentToOperations,
+             .pendingPostTradeCompliance, .postTradeCompliancePassed, .postTradeComplianceFailed, .confirmed,
+             .settled:
+            false
+        }
+    }
+
+    /// Working: passed pre-trade compliance and not yet done trading, so its
+    /// unfilled quantity counts in projected positions (compliance rules).
+    public var isWorking: Bool {
+        switch self {
+        case .preTradeCompliancePassed, .sentToTrader, .routed, .partiallyFilled: true
+        case .created, .pendingPreTradeCompliance, .preTradeComplianceFailed, .filled, .closed, .sentToOperations,
+             .pendingPostTradeCompliance, .postTradeCompliancePassed, .postTradeComplianceFailed, .confirmed,
+             .settled, .reconciled, .canceled, .rejected:
+            false
+        }
+    }
+
+    /// Open for allocations: something may have been executed (fills happen
+    /// only from ROUTED on) and the order is not yet CONFIRMED.
+    public var acceptsAllocations: Bool {
+        switch self {
+        case .partiallyFilled, .filled, .closed, .sentToOperations, .pendingPostTradeCompliance,
+             .postTradeCompliancePassed, .postTradeComplianceFailed:
+            true
+        case .created, .pendingPreTradeCompliance, .preTradeCompliancePassed, .preTradeComplianceFailed,
+             .sentToTrader, .routed, .confirmed, .settled, .reconciled, .canceled, .rejected:
+            false
+        }
+    }
 
     /// Who holds the order in this state.
     public var owner: OrderOwner {
@@ -41,7 +75,10 @@ public enum OrderState: String, Sendable, CaseIterable, Codable {
     public var locksEconomicFields: Bool {
         switch self {
         case .created, .pendingPreTradeCompliance, .preTradeComplianceFailed: false
-        default: true
+        case .preTradeCompliancePassed, .sentToTrader, .routed, .partiallyFilled, .filled, .closed,
+             .sentToOperations, .pendingPostTradeCompliance, .postTradeCompliancePassed,
+             .postTradeComplianceFailed, .confirmed, .settled, .reconciled, .canceled, .rejected:
+            true
         }
     }
 }

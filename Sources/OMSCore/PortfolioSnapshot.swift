@@ -37,11 +37,8 @@ public struct PortfolioSnapshot: Sendable, Equatable {
         self.prices = prices
     }
 
-    /// Order states whose unfilled quantity counts in projected positions:
-    /// passed pre-trade compliance and still working.
-    public static let workingStates: Set<OrderState> = [
-        .preTradeCompliancePassed, .sentToTrader, .routed, .partiallyFilled,
-    ]
+    /// Order states whose unfilled quantity counts in projected positions (`OrderState.isWorking`).
+    public static let workingStates = Set(OrderState.allCases.filter(\.isWorking))
 
     /// Position plus working quantity, before any proposal.
     public func checkedProjectedQuantity(_ instrumentId: String) throws(CheckedDecimal.Failure) -> Decimal {

@@ -4,12 +4,11 @@ import OMSProtocol
 extension Catalogue {
     static let allocationMethods: [MethodSpec] = [
         MethodSpec(
-            "oms.create_allocation",
+            .createAllocation,
             "Book part of an order's executed quantity to an account of the order's portfolio (first fill until CONFIRMED).",
             params: [.orderId, ParamSpec("account_id", .identifier, "must belong to portfolio_id"),
                      ParamSpec("portfolio_id", .identifier, "must be the order's portfolio"), ParamSpec("quantity", .decimal)],
-            roles: [.trader, .ops],
-            result: "{allocation_id, allocation}", mutating: true
+            result: "{allocation_id, allocation}"
         ) { p, ctx in
             let allocation = try await ctx.services.allocations.create(
                 orderId: p.string("order_id"), accountId: p.string("account_id"), portfolioId: p.string("portfolio_id"),
@@ -17,10 +16,9 @@ extension Catalogue {
             return .object(["allocation_id": .string(allocation.allocationId), "allocation": Wire.allocation(allocation)])
         },
         MethodSpec(
-            "oms.update_allocation", "Change an allocation's quantity or account; the sum stays within executed.",
+            .updateAllocation, "Change an allocation's quantity or account; the sum stays within executed.",
             params: [ParamSpec("allocation_id", .identifier), ParamSpec("changes", .object, "quantity, account_id")],
-            roles: [.trader, .ops],
-            result: "allocation", mutating: true
+            result: "allocation"
         ) { p, ctx in
             let changes = p.object("changes") ?? [:]
             if let unknown = changes.keys.sorted().first(where: { !["quantity", "account_id"].contains($0) }) {

@@ -7,21 +7,13 @@ extension Catalogue {
     static let overrideParams = [ParamSpec("reason", .text), ParamSpec("approver_id", .identifier)]
 
     static let complianceMethods: [MethodSpec] = [
-        transition("oms.request_pre_trade_compliance", .requestPreTradeCompliance,
-                   "Submit a CREATED order for pre-trade compliance.", roles: [.pm]),
-        transition("oms.pass_pre_trade_compliance", .passPreTradeCompliance,
-                   "Record a pre-trade pass.", roles: [.compliance]),
-        transition("oms.fail_pre_trade_compliance", .failPreTradeCompliance,
-                   "Record a pre-trade failure with its violations.", extra: [violationsParam], roles: [.compliance]),
-        transition("oms.override_pre_trade_compliance", .overridePreTradeCompliance,
-                   "Override a failed pre-trade check; returns override_id.", extra: overrideParams, roles: [.compliance]),
-        transition("oms.request_post_trade_compliance", .requestPostTradeCompliance,
-                   "Submit an order in operations for post-trade compliance.", roles: [.ops]),
-        transition("oms.pass_post_trade_compliance", .passPostTradeCompliance,
-                   "Record a post-trade pass.", roles: [.compliance]),
-        transition("oms.fail_post_trade_compliance", .failPostTradeCompliance,
-                   "Record a post-trade failure with its violations.", extra: [violationsParam], roles: [.compliance]),
-        transition("oms.override_post_trade_compliance", .overridePostTradeCompliance,
-                   "Override a failed post-trade check; returns override_id.", extra: overrideParams, roles: [.compliance]),
+        transition(.requestPreTradeCompliance, "Submit a CREATED order for pre-trade compliance."),
+        transition(.passPreTradeCompliance, "Record a pre-trade pass."),
+        transition(.failPreTradeCompliance, "Record a pre-trade failure with its violations.", extra: [violationsParam]),
+        transition(.overridePreTradeCompliance, "Override a failed pre-trade check; returns override_id.", extra: overrideParams),
+        transition(.requestPostTradeCompliance, "Submit an order in operations for post-trade compliance."),
+        transition(.passPostTradeCompliance, "Record a post-trade pass."),
+        transition(.failPostTradeCompliance, "Record a post-trade failure with its violations.", extra: [violationsParam]),
+        transition(.overridePostTradeCompliance, "Override a failed post-trade check; returns override_id.", extra: overrideParams),
     ]
 }

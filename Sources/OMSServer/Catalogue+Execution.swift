@@ -4,10 +4,10 @@ import OMSProtocol
 extension Catalogue {
     static let executionMethods: [MethodSpec] = [
         MethodSpec(
-            "ems.create_placement", "Send part of an order to a venue; the first moves it to ROUTED.",
+            .createPlacement, "Send part of an order to a venue; the first moves it to ROUTED.",
             params: [.orderId, ParamSpec("venue", .identifier), ParamSpec("quantity", .decimal),
                      .optional("broker_id", .identifier), .optional("strategy", .text)],
-            roles: [.trader], result: "{placement_id, placement}", mutating: true
+            result: "{placement_id, placement}"
         ) { p, ctx in
             let placement = try await ctx.services.orders.createPlacement(
                 orderId: p.string("order_id"), venue: p.string("venue"), quantity: p.exactDecimal("quantity"),
@@ -21,10 +21,10 @@ extension Catalogue {
             Wire.placement(try await ctx.services.orders.cancelPlacement(p.string("placement_id"), actor: ctx.principal))
         },
         MethodSpec(
-            "ems.record_fill", "Record an execution; idempotent by exec_id.",
+            .recordFill, "Record an execution; idempotent by exec_id.",
             params: [.orderId, ParamSpec("exec_id", .identifier), ParamSpec("quantity", .decimal), ParamSpec("price", .decimal),
                      .optional("placement_id", .identifier), .optional("executed_at", .timestamp)],
-            roles: [.trader, .system], result: "order", mutating: true
+            result: "order"
         ) { p, ctx in
             Wire.order(try await ctx.services.orders.recordFill(
                 orderId: p.string("order_id"), execId: p.string("exec_id"), quantity: p.exactDecimal("quantity"),

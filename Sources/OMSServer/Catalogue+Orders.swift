@@ -6,7 +6,7 @@ import OMSStore
 extension Catalogue {
     static let orderMethods: [MethodSpec] = [
         MethodSpec(
-            "oms.create_order", "Create an order in CREATED.",
+            .createOrder, "Create an order in CREATED.",
             params: [
                 ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier),
                 ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
@@ -17,7 +17,7 @@ extension Catalogue {
                 .optional("basket_id", .identifier), .optional("counterparty_id", .identifier), .optional("metadata", .object),
                 .optional("client_order_id", .identifier, "unique per tenant; a repeat is DUPLICATE_ORDER"),
             ],
-            roles: [.pm], result: "{order_id}", mutating: true
+            result: "{order_id}"
         ) { p, ctx in
             let draft = NewOrder(
                 portfolioId: p.string("portfolio_id"), instrumentId: p.string("instrument_id"),
@@ -33,11 +33,11 @@ extension Catalogue {
             return .object(["order_id": .string(order.orderId)])
         },
         MethodSpec(
-            "oms.update_order",
+            .updateOrder,
             "Change economic fields (CREATED, PRE_TRADE_COMPLIANCE_FAILED) or booking fields (any live state).",
             params: [.orderId, ParamSpec("changes", .object,
                 "ordered_quantity, limit_price, stop_price, time_in_force, expire_at, counterparty_id, metadata; null clears")],
-            roles: [.pm, .trader, .ops], result: "order", mutating: true
+            result: "order"
         ) { p, ctx in
             let changes = p.object("changes") ?? [:]
             _ = try checkedMetadata(changes["metadata"]?.objectValue, field: "changes.metadata", ctx)
@@ -45,14 +45,12 @@ extension Catalogue {
             return Wire.order(try await ctx.services.orders.updateOrder(p.string("order_id"), changes: decoded,
                                                                         actor: ctx.principal))
         },
-        transition("oms.cancel_order", .cancelOrder, "Cancel an order, subject to cancel authority.",
-                   extra: [.optional("reason", .text)], roles: [.pm, .trader]),
+        transition(.cancelOrder, "Cancel an order, subject to cancel authority.", extra: [.optional("reason", .text)]),
         MethodSpec(
-            "oms.close_order", "Close an order whose execution is complete; returns executed and unfilled quantities.",
+            .closeOrder, "Close an order whose execution is complete; returns executed and unfilled quantities.",
             params: [.orderId, .optional("create_remainder", .boolean,
                                          "also create a CREATED order for the unfilled quantity, linked REMAINDER")],
-            roles: [.trader], result: "{order_id, executed_quantity, unfilled_quantity, [remainder_order_id], order}",
-            mutating: true
+            result: "{order_id, executed_quantity, unfilled_quantity, [remainder_order_id], order}"
         ) { p, ctx in
             let orderId = p.string("order_id")
             var remainder: Order?
@@ -107,9 +105,9 @@ extension Catalogue {
             return .object(["links": .array(links.map(Wire.link))])
         },
         MethodSpec(
-            "oms.send_to_trader", "Hand an order, or every order of a basket (all or nothing), to the trading desk.",
+            .sendToTrader, "Hand an order, or every order of a basket (all or nothing), to the trading desk.",
             params: [.optional("order_id", .identifier), .optional("basket_id", .identifier, "instead of order_id")],
-            roles: [.pm], result: "order, or {orders} for a basket", mutating: true
+            result: "order, or {orders} for a basket"
         ) { p, ctx in
             switch (p.optionalString("order_id"), p.optionalString("basket_id")) {
             case (let orderId?, nil):
@@ -122,19 +120,17 @@ extension Catalogue {
                 throw RPCError.invalidParams("give exactly one of order_id and basket_id", field: "order_id")
             }
         },
-        transition("oms.send_to_operations", .sendToOperations, "Hand a closed order to operations.", roles: [.trader]),
-        transition("oms.confirm_order", .confirmOrder, "Middle office confirms the order.", roles: [.ops]),
-        transition("oms.settle_order", .settleOrder, "Custodian settled the order.", roles: [.ops]),
-        transition("oms.reconcile_order", .reconcileOrder, "Reconcile the order (terminal).", roles: [.ops]),
-        transition("oms.reject_order", .rejectOrder, "System rejects an order before its first fill (terminal).",
-                   extra: [ParamSpec("reason", .text)], roles: [.system]),
+        transition(.sendToOperations, "Hand a closed order to operations."),
+        transition(.confirmOrder, "Middle office confirms the order."),
+        transition(.settleOrder, "Custodian settled the order."),
+        transition(.reconcileOrder, "Reconcile the order (terminal)."),
+        transition(.rejectOrder, "System rejects an order before its first fill (terminal).",
+                   extra: [ParamSpec("reason", .text)]),
     ]
 
     /// A lifecycle transition method: order_id (+ extras) in, the order out.
-    static func transition(
-        _ name: String, _ command: OrderCommand, _ summary: String, extra: [ParamSpec] = [], roles: [Role]
-    ) -> MethodSpec {
-        MethodSpec(name, summary, params: [.orderId] + extra, roles: roles, result: "order", mutating: true) { p, ctx in
+    static func transition(_ command: OrderCommand, _ summary: String, extra: [ParamSpec] = []) -> MethodSpec {
+        MethodSpec(command, summary, params: [.orderId] + extra, result: "order") { p, ctx in
             let details = OrderStore.TransitionDetails(
                 reason: p.optionalString("reason"), violations: try violations(p), approverId: p.optionalString("approver_id"))
             let outcome = try await ctx.services.orders.transition(

@@ -137,6 +137,17 @@ public struct MethodSpec: Sendable {
     }
 }
 
+extension MethodSpec {
+    /// The method that runs an order command: its name (`OrderCommand.method`)
+    /// and roles (`OrderCommand.roles`, from the lifecycle table for a
+    /// transition) come from the command, so the catalogue cannot disagree
+    /// with the kernel.
+    init(_ command: OrderCommand, _ summary: String, params: [ParamSpec], result: String, handler: @escaping Handler) {
+        self.init(command.method, summary, params: params, roles: Role.allCases.filter(command.roles.contains),
+                  result: result, mutating: true, handler: handler)
+    }
+}
+
 /// Common parameter specs.
 extension ParamSpec {
     static let orderId = ParamSpec("order_id", .identifier)

@@ -40,7 +40,7 @@ public struct OrderStore: Sendable {
     /// Creates an order in CREATED. A repeated `idempotencyKey` returns the
     /// first order; a repeated `clientOrderId` is DUPLICATE_ORDER.
     public func createOrder(_ draft: NewOrder, actor: Principal, idempotencyKey: String? = nil) async throws -> Order {
-        guard actor.role == .pm else {
+        guard OrderCommand.createOrder.roles.contains(actor.role) else {
             throw OMSError(.permissionDenied, "only a PM may create orders", details: ["role": actor.role.rawValue])
         }
         try OrderValidation.validate(draft)
@@ -215,7 +215,10 @@ public struct OrderStore: Sendable {
             for violation in violations { try require(violation.ruleId, "violations.rule_id") }
         case .rejectOrder:
             try require(details.reason, "reason")
-        default:
+        case .createOrder, .updateOrder, .requestPreTradeCompliance, .passPreTradeCompliance, .sendToTrader,
+             .createPlacement, .recordFill, .closeOrder, .sendToOperations, .requestPostTradeCompliance,
+             .passPostTradeCompliance, .confirmOrder, .settleOrder, .reconcileOrder, .cancelOrder,
+             .createAllocation, .updateAllocation:
             break
         }
     }

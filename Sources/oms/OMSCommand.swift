@@ -6,6 +6,6 @@ struct OMSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "oms",
         abstract: "Order management system: JSON-RPC server on PostgreSQL, and its tools.",
-        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self, OrderCommand.self, CallCommand.self,
+        subcommands: [ServeCommand.self, MigrateCommand.self, AdminCommand.self, OrderCommands.self, CallCommand.self,
                       BenchCommand.self, PostgresCommand.self])
 }

@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
+import OMSCore
 import OMSProtocol
 
 /// `oms order …`: order commands for humans and scripts.
-struct OrderCommand: AsyncParsableCommand {
+struct OrderCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "order", abstract: "Create, move and inspect orders through a running server.",
         subcommands: [Create.self, Get.self, List.self, History.self, Step.self, Place.self, Fill.self, Close.self,
@@ -34,7 +35,7 @@ struct OrderCommand: AsyncParsableCommand {
             params["expire_at"] = expireAt.map(JSON.string)
             params["client_order_id"] = clientOrderId.map(JSON.string)
             params["idempotency_key"] = idempotencyKey.map(JSON.string)
-            try await client.call("oms.create_order", params) { $0["order_id"]?.stringValue ?? $0.serializedString }
+            try await client.call(OMSCore.OrderCommand.createOrder.method, params) { $0["order_id"]?.stringValue ?? $0.serializedString }
         }
     }
 
@@ -85,10 +86,8 @@ struct OrderCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run a lifecycle command on an order, e.g. `step send_to_trader ID`.",
             discussion: """
-                Commands: request_pre_trade_compliance, pass_pre_trade_compliance, fail_pre_trade_compliance, \
-                override_pre_trade_compliance, send_to_trader, send_to_operations, request_post_trade_compliance, \
-                pass_post_trade_compliance, fail_post_trade_compliance, override_post_trade_compliance, confirm_order, \
-                settle_order, reconcile_order, reject_order. Extra params as key=value (e.g. reason=..., approver_id=...).
+                Commands (the lifecycle table): \(OMSCore.OrderCommand.transitions.map(\.rawValue).joined(separator: ", ")). \
+                Extra params as key=value (e.g. reason=..., approver_id=..., venue=... quantity=...).
                 """)
         @OptionGroup var client: ClientOptions
         @Argument var command: String
@@ -97,9 +96,12 @@ struct OrderCommand: AsyncParsableCommand {
         func run() async throws {
             var params = try parseParams(extra)
             params["order_id"] = .string(orderId)
-            let method = command.contains(".") ? command : "oms." + command.replacingOccurrences(of: "-", with: "_")
+            let name = command.replacingOccurrences(of: "-", with: "_")
+            let method = command.contains(".") ? command : OMSCore.OrderCommand(rawValue: name)?.method ?? "oms." + name
             try await client.call(method, params) { result in
-                result["override_id"].map { "override \($0.stringValue ?? "")" } ?? Render.orderLine(result)
+                result["override_id"].map { "override \($0.stringValue ?? "")" }
+                    ?? result["placement_id"].map { $0.stringValue ?? $0.serializedString }
+                    ?? Render.orderLine(result)
             }
         }
     }
@@ -111,7 +113,7 @@ struct OrderCommand: AsyncParsableCommand {
         @Option var venue: String
         @Option var quantity: String
         func run() async throws {
-            try await client.call("ems.create_placement", ["order_id": .string(orderId), "venue": .string(venue),
+            try await client.call(OMSCore.OrderCommand.createPlacement.method, ["order_id": .string(orderId), "venue": .string(venue),
                                                            "quantity": .string(quantity)]) {
                 $0["placement_id"]?.stringValue ?? $0.serializedString
             }
@@ -130,7 +132,7 @@ struct OrderCommand: AsyncParsableCommand {
             var params: [String: JSON] = ["order_id": .string(orderId), "exec_id": .string(execId),
                                           "quantity": .string(quantity), "price": .string(price)]
             params["placement_id"] = placementId.map(JSON.string)
-            try await client.call("ems.record_fill", params, render: Render.orderLine)
+            try await client.call(OMSCore.OrderCommand.recordFill.method, params, render: Render.orderLine)
         }
     }
 
@@ -139,7 +141,7 @@ struct OrderCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
         @Argument var orderId: String
         func run() async throws {
-            try await client.call("oms.close_order", ["order_id": .string(orderId)]) {
+            try await client.call(OMSCore.OrderCommand.closeOrder.method, ["order_id": .string(orderId)]) {
                 "closed \(orderId): executed \($0["executed_quantity"]?.stringValue ?? "?"), unfilled \($0["unfilled_quantity"]?.stringValue ?? "?")"
             }
         }
@@ -153,7 +155,7 @@ struct OrderCommand: AsyncParsableCommand {
         func run() async throws {
             var params: [String: JSON] = ["order_id": .string(orderId)]
             params["reason"] = reason.map(JSON.string)
-            try await client.call("oms.cancel_order", params, render: Render.orderLine)
+            try await client.call(OMSCore.OrderCommand.cancelOrder.method, params, render: Render.orderLine)
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
+import OMSCore
 
 /// Loads the `list` workload's table: `count` orders of the bench tenant spread
 /// over 20 portfolios, 50 instruments, every lifecycle state and a year of
@@ -10,12 +11,7 @@ import Foundation
 struct ListLoad {
     static let portfolios = (0..<20).map { String(format: "LST-P%02d", $0) }
     static let instruments = (0..<50).map { String(format: "LST-I%02d", $0) }
-    static let states = [
-        "CREATED", "PENDING_PRE_TRADE_COMPLIANCE", "PRE_TRADE_COMPLIANCE_PASSED", "PRE_TRADE_COMPLIANCE_FAILED",
-        "SENT_TO_TRADER", "ROUTED", "PARTIALLY_FILLED", "FILLED", "CLOSED", "SENT_TO_OPERATIONS",
-        "PENDING_POST_TRADE_COMPLIANCE", "POST_TRADE_COMPLIANCE_PASSED", "POST_TRADE_COMPLIANCE_FAILED",
-        "CONFIRMED", "SETTLED", "RECONCILED", "CANCELED", "REJECTED",
-    ]
+    static let states = OrderState.allCases.map(\.rawValue)
 
     let databaseURL: String
     let tenantId: String
