@@ -116,9 +116,19 @@ public actor EventHub {
                 // notifications as the socket becomes readable) and one for
                 // the NOTIFYs and the event reads. Losing either ends both.
                 let connection = try await Connection.connect(url.listenConninfo)
+                let listener: NotificationListener
+                do {
+                    listener = try await NotificationListener.connect(url.listenConninfo, channels: ["oms_events"])
+                } catch {
+                    connection.close()
+                    throw error
+                }
+                // LISTEN is in place before anyone can subscribe through this
+                // session, and the gauge says so from then on.
                 self.connection = connection
-                let listener = try await NotificationListener.connect(url.listenConninfo, channels: ["oms_events"])
                 self.listener = listener
+                listening.withLockedValue { $0 = true }
+                metrics.listenConnected.set(1)
                 backoff = 100_000_000
                 try await serve(connection, listener)
             } catch {
@@ -181,8 +191,6 @@ public actor EventHub {
                 }
             },
             loop {
-                listening.withLockedValue { $0 = true }
-                metrics.listenConnected.set(1)
                 wake.fire()  // LISTEN is in place: catch up on anything committed before it
                 for try await _ in listener.notifications { wake.fire() }
             },
