@@ -2,6 +2,8 @@
 public enum ProtocolDefaults {
     /// The TCP port the server listens on unless told otherwise.
     public static let port = 9191
+    /// Where clients look for a server unless told otherwise.
+    public static let address = "127.0.0.1:\(port)"
     /// The longest request line the server accepts, in bytes (1 MiB).
     public static let maximumLineLength = 1 << 20
 }

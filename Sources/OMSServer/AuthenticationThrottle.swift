@@ -15,8 +15,9 @@ public struct AuthenticationThrottle: Sendable {
         /// How long an address's count lasts, from its first failure.
         public var window: Duration
 
-        /// `oms serve`'s defaults: 10 failures per 60 seconds.
-        public init(failures: Int = 10, window: Duration = .seconds(60)) {
+        /// `oms serve`'s defaults (`ServeConfiguration`).
+        public init(failures: Int = ServeConfiguration.defaults.authFailureLimit,
+                    window: Duration = .seconds(ServeConfiguration.defaults.authFailureWindow)) {
             self.failures = failures
             self.window = window
         }

@@ -22,8 +22,9 @@ public struct Services: Sendable {
     /// sidecar, shared by every connection (revocation within a second).
     public let keyStatus: KeyStatusCache
 
-    public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = 10_000,
-                maximumSubscriptionsPerConnection: Int = 100, maximumMetadataBytes: Int = 16_384) {
+    public init(database: Database, hub: EventHub? = nil, subscriptionBuffer: Int = ServeConfiguration.defaults.subscriptionBuffer,
+                maximumSubscriptionsPerConnection: Int = ServeConfiguration.defaults.maximumSubscriptions,
+                maximumMetadataBytes: Int = ServeConfiguration.defaults.maximumMetadataBytes) {
         self.database = database
         self.hub = hub
         self.subscriptionBuffer = subscriptionBuffer

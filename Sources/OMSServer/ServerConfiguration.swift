@@ -17,9 +17,13 @@ public struct ServerConfiguration: Sendable {
     /// Serve TLS with this certificate and key; nil serves plain TCP.
     public var tls: ServerTLS?
 
-    public init(host: String = "127.0.0.1", port: Int = ProtocolDefaults.port,
-                maximumLineLength: Int = ProtocolDefaults.maximumLineLength, maximumInFlightPerConnection: Int = 64,
-                maximumBatchSize: Int = 1_000, maximumConnectionsPerAddress: Int = 256, tls: ServerTLS? = nil) {
+    /// Defaults from `ServeConfiguration`.
+    public init(host: String = ServeConfiguration.defaults.host, port: Int = ServeConfiguration.defaults.port,
+                maximumLineLength: Int = ServeConfiguration.defaults.maximumLineLength,
+                maximumInFlightPerConnection: Int = ServeConfiguration.defaults.maximumInFlight,
+                maximumBatchSize: Int = ServeConfiguration.defaults.maximumBatchSize,
+                maximumConnectionsPerAddress: Int = ServeConfiguration.defaults.maximumConnectionsPerAddress,
+                tls: ServerTLS? = nil) {
         self.host = host
         self.port = port
         self.maximumLineLength = maximumLineLength

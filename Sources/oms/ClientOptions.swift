@@ -6,7 +6,7 @@ import OMSProtocol
 
 /// How CLI client commands reach a server and whom they act as.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "Server host:port (env OMS_ADDRESS; default 127.0.0.1:9191).")
+    @Option(help: "Server host:port (env OMS_ADDRESS; default \(ProtocolDefaults.address)).")
     var address: String?
 
     @Option(name: .customLong("api-key"), help: "API key (env OMS_API_KEY).")

@@ -87,49 +87,46 @@ struct ServeCommand: AsyncParsableCommand {
           help: "Print the effective configuration (flags over OMS_* variables over defaults; password hidden) and exit.")
     var printConfig = false
 
-    /// Flags over `OMS_*` variables over defaults, checked.
-    func settings(_ environment: SettingsEnvironment = SettingsEnvironment()) throws -> ServeSettings {
-        let host = self.host ?? environment.string("OMS_HOST") ?? "127.0.0.1"
-        let metricsPort: Int? = if self.metricsPort != nil || environment.string("OMS_METRICS_PORT") != nil {
-            try environment.int(self.metricsPort, "--metrics-port", "OMS_METRICS_PORT", default: 0, in: 0...65_535)
-        } else {
-            nil
+    /// Flags over `OMS_*` variables over defaults (`ServeConfiguration`), checked.
+    func settings(_ environment: SettingsEnvironment = SettingsEnvironment()) throws -> ServeConfiguration {
+        var c = ServeConfiguration()
+        c.host = host ?? environment.string("OMS_HOST") ?? c.host
+        if self.metricsPort != nil || environment.string("OMS_METRICS_PORT") != nil {
+            c.metricsPort = try environment.int(self.metricsPort, "--metrics-port", "OMS_METRICS_PORT", default: 0,
+                                                in: 0...65_535)
         }
-        let tls = (certificate: tlsCertificate ?? environment.string("OMS_TLS_CERT"),
-                   key: tlsKey ?? environment.string("OMS_TLS_KEY"))
-        guard (tls.certificate == nil) == (tls.key == nil) else {
+        c.tlsCertificate = tlsCertificate ?? environment.string("OMS_TLS_CERT")
+        c.tlsKey = tlsKey ?? environment.string("OMS_TLS_KEY")
+        guard (c.tlsCertificate == nil) == (c.tlsKey == nil) else {
             throw ValidationError("--tls-cert (OMS_TLS_CERT) and --tls-key (OMS_TLS_KEY) go together: give both or neither")
         }
-        return ServeSettings(
-            host: host,
-            port: try environment.int(port, "--port", "OMS_PORT", default: 9191, in: 0...65_535),
-            databaseURL: database.databaseURL ?? environment.string("OMS_DATABASE_URL"),
-            dataDirectory: dataDirectory ?? environment.string("OMS_DATA_DIR") ?? ".oms",
-            maximumLineLength: try environment.int(maximumLineLength, "--max-line-length", "OMS_MAX_LINE_LENGTH",
-                                                   default: 1 << 20, in: 256...(1 << 30)),
-            maximumInFlight: try environment.int(maximumInFlight, "--max-in-flight", "OMS_MAX_IN_FLIGHT",
-                                                 default: 64, in: 1...100_000),
-            maximumBatchSize: try environment.int(maximumBatchSize, "--max-batch-size", "OMS_MAX_BATCH_SIZE",
-                                                  default: 1_000, in: 1...1_000_000),
-            maximumConnectionsPerAddress: try environment.int(
-                maximumConnectionsPerAddress, "--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS",
-                default: 256, in: 1...1_000_000),
-            maximumSubscriptions: try environment.int(maximumSubscriptions, "--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS",
-                                                      default: 100, in: 1...1_000_000),
-            maximumMetadataBytes: try environment.int(maximumMetadataBytes, "--max-metadata-bytes", "OMS_MAX_METADATA_BYTES",
-                                                      default: 16_384, in: 2...(1 << 30)),
-            authFailureLimit: try environment.int(authFailureLimit, "--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT",
-                                                  default: 10, in: 1...1_000_000),
-            authFailureWindow: try environment.int(authFailureWindow, "--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW",
-                                                   default: 60, in: 1...86_400),
-            tlsCertificate: tls.certificate, tlsKey: tls.key,
-            poolSize: try environment.int(poolSize, "--pool-size", "OMS_POOL_SIZE", default: 20, in: 1...10_000),
-            logLevel: try environment.logLevel(logLevel, "OMS_LOG_LEVEL", default: .info),
-            evaluateCompliance: try evaluateCompliance || environment.bool("OMS_EVALUATE_COMPLIANCE"),
-            subscriptionBuffer: try environment.int(subscriptionBuffer, "--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER",
-                                                    default: 10_000, in: 1...10_000_000),
-            metricsHost: metricsHost ?? environment.string("OMS_METRICS_HOST") ?? host,
-            metricsPort: metricsPort)
+        c.port = try environment.int(port, "--port", "OMS_PORT", default: c.port, in: 0...65_535)
+        c.databaseURL = database.databaseURL ?? environment.string("OMS_DATABASE_URL")
+        c.dataDirectory = dataDirectory ?? environment.string("OMS_DATA_DIR") ?? c.dataDirectory
+        c.maximumLineLength = try environment.int(maximumLineLength, "--max-line-length", "OMS_MAX_LINE_LENGTH",
+                                                  default: c.maximumLineLength, in: 256...(1 << 30))
+        c.maximumInFlight = try environment.int(maximumInFlight, "--max-in-flight", "OMS_MAX_IN_FLIGHT",
+                                                default: c.maximumInFlight, in: 1...100_000)
+        c.maximumBatchSize = try environment.int(maximumBatchSize, "--max-batch-size", "OMS_MAX_BATCH_SIZE",
+                                                 default: c.maximumBatchSize, in: 1...1_000_000)
+        c.maximumConnectionsPerAddress = try environment.int(
+            maximumConnectionsPerAddress, "--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS",
+            default: c.maximumConnectionsPerAddress, in: 1...1_000_000)
+        c.maximumSubscriptions = try environment.int(maximumSubscriptions, "--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS",
+                                                     default: c.maximumSubscriptions, in: 1...1_000_000)
+        c.maximumMetadataBytes = try environment.int(maximumMetadataBytes, "--max-metadata-bytes", "OMS_MAX_METADATA_BYTES",
+                                                     default: c.maximumMetadataBytes, in: 2...(1 << 30))
+        c.authFailureLimit = try environment.int(authFailureLimit, "--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT",
+                                                 default: c.authFailureLimit, in: 1...1_000_000)
+        c.authFailureWindow = try environment.int(authFailureWindow, "--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW",
+                                                  default: c.authFailureWindow, in: 1...86_400)
+        c.poolSize = try environment.int(poolSize, "--pool-size", "OMS_POOL_SIZE", default: c.poolSize, in: 1...10_000)
+        c.logLevel = try environment.logLevel(logLevel, "OMS_LOG_LEVEL", default: c.logLevel)
+        c.evaluateCompliance = try evaluateCompliance || environment.bool("OMS_EVALUATE_COMPLIANCE")
+        c.subscriptionBuffer = try environment.int(subscriptionBuffer, "--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER",
+                                                   default: c.subscriptionBuffer, in: 1...10_000_000)
+        c.metricsHost = metricsHost ?? environment.string("OMS_METRICS_HOST")
+        return c
     }
 
     func validate() throws {
@@ -162,9 +159,9 @@ struct ServeCommand: AsyncParsableCommand {
         try await ServeRunner(settings: settings, url: url, logger: logger).serve(seedDemo: embeddedDatabase)
     }
 
-    /// A flag's help with its environment variable and default from `ServeSettings.table`.
+    /// A flag's help with its environment variable and default from `ServeConfiguration.table`.
     static func help(_ flag: String, _ text: String) -> ArgumentHelp {
-        guard let row = ServeSettings.table.first(where: { $0.flag == flag }) else { return ArgumentHelp(text) }
+        guard let row = ServeConfiguration.table.first(where: { $0.flag == flag }) else { return ArgumentHelp(text) }
         return ArgumentHelp("\(text) (env \(row.env); default: \(row.defaultValue))")
     }
 }

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// hub, the evaluator if asked, the JSON-RPC front and the operations
 /// endpoint, as one service group that stops on SIGTERM / SIGINT.
 struct ServeRunner {
-    let settings: ServeSettings
+    let settings: ServeConfiguration
     let url: DatabaseURL
     let logger: Logger
 
@@ -30,17 +30,8 @@ struct ServeRunner {
                                maximumSubscriptionsPerConnection: settings.maximumSubscriptions,
                                maximumMetadataBytes: settings.maximumMetadataBytes),
             logger: logger, metrics: ServerMetrics(factory: factory),
-            authenticationLimit: AuthenticationThrottle.Limit(failures: settings.authFailureLimit,
-                                                              window: .seconds(settings.authFailureWindow)))
-        let tls = settings.tlsCertificate.flatMap { certificate in
-            settings.tlsKey.map { ServerTLS(certificatePath: certificate, privateKeyPath: $0) }
-        }
-        let server = try await OMSServer.bind(
-            ServerConfiguration(host: settings.host, port: settings.port, maximumLineLength: settings.maximumLineLength,
-                                maximumInFlightPerConnection: settings.maximumInFlight,
-                                maximumBatchSize: settings.maximumBatchSize,
-                                maximumConnectionsPerAddress: settings.maximumConnectionsPerAddress, tls: tls),
-            dispatcher: dispatcher, logger: logger)
+            authenticationLimit: settings.authenticationLimit)
+        let server = try await OMSServer.bind(settings.server, dispatcher: dispatcher, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: EventHubService(hub: hub)),
         ]
@@ -51,12 +42,12 @@ struct ServeRunner {
         services.append(.init(service: server))
         if let metricsPort = settings.metricsPort {
             let ops = try await OpsServer.bind(
-                host: settings.metricsHost, port: metricsPort, registry: registry,
+                host: settings.effectiveMetricsHost, port: metricsPort, registry: registry,
                 readiness: ReadinessProbe(database: database, hub: hub), logger: logger)
             services.append(.init(service: ops))
-            say("oms metrics, health and readiness on http://\(settings.metricsHost):\(ops.port)/metrics, /healthz, /readyz")
+            say("oms metrics, health and readiness on http://\(settings.effectiveMetricsHost):\(ops.port)/metrics, /healthz, /readyz")
         }
-        say("oms listening on \(settings.host):\(server.port)\(tls == nil ? "" : " with TLS") (Ctrl-C to stop)")
+        say("oms listening on \(settings.host):\(server.port)\(settings.tls == nil ? "" : " with TLS") (Ctrl-C to stop)")
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))
         try await group.run()

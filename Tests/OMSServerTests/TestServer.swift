@@ -20,7 +20,7 @@ struct TestServer: Sendable {
 
     static func with(
         configuration: ServerConfiguration = ServerConfiguration(port: 0), evaluate: Bool = false,
-        subscriptionBuffer: Int = 10_000, limits: TestLimits = TestLimits(), logger: Logger? = nil,
+        subscriptionBuffer: Int = ServeConfiguration.defaults.subscriptionBuffer, limits: TestLimits = TestLimits(), logger: Logger? = nil,
         metrics: ServerMetrics = ServerMetrics(),
         _ body: @Sendable (TestServer) async throws -> Void
     ) async throws {
@@ -72,8 +72,8 @@ struct TestServer: Sendable {
 
 /// The limits a test server enforces beyond its `ServerConfiguration`; the defaults are `oms serve`'s.
 struct TestLimits: Sendable {
-    var subscriptionsPerConnection = 100
-    var metadataBytes = 16_384
+    var subscriptionsPerConnection = ServeConfiguration.defaults.maximumSubscriptions
+    var metadataBytes = ServeConfiguration.defaults.maximumMetadataBytes
     var authentication = AuthenticationThrottle.Limit()
     /// The throttle's time; `ManualClock().now` lets a test move it.
     var clock = ManualClock(following: true)

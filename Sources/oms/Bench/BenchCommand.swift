@@ -18,7 +18,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Seconds to run.") var duration: Double = 10
     @Option(help: "fills and events: routed orders in the pool (fewer orders = more contention); list: orders in the table.")
     var orders: Int?
-    @Option(help: "Server host:port.") var address: String = "127.0.0.1:9191"
+    @Option(help: "Server host:port.") var address: String = ProtocolDefaults.address
     @Option(name: .customLong("second-address"), help: "events: a second sidecar's host:port on the same database.")
     var secondAddress: String?
     @Option(name: .customLong("admin-key"), help: "Admin API key of the bench tenant (env OMS_API_KEY).")
