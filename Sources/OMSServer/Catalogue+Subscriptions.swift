@@ -63,7 +63,7 @@ extension Catalogue {
         }
         let rights = Rights(credential: session.credential, keyStatus: ctx.services.keyStatus)
         session.afterAnswer(to: ctx.requestId) {
-            Task { await pump(subscription, name: name, stream: stream, hub: hub, session: session, rights: rights) }
+            session.startPump { await pump(subscription, name: name, stream: stream, hub: hub, session: session, rights: rights) }
         }
         return .object(["subscription_id": .string(name)])
     }

@@ -24,15 +24,27 @@ struct ConnectionHandler: Sendable {
         do {
             try await connection.executeThenClose { inbound, outbound in
                 let session = Session(connectionId: id, remoteAddress: channel.remoteAddress?.ipAddress) { bytes in try await self.write(bytes, to: outbound) }
-                defer { Task { await session.close() } }
-                try await withThrowingTaskGroup(of: Void.self) { requests in
-                    try await withGracefulShutdownHandler {
-                        try await read(inbound, outbound, session: session, requests: &requests)
-                    } onGracefulShutdown: {
-                        // Stop reading; requests already in flight still get their answers.
-                        channel.close(mode: .input, promise: nil)
+                // The session's subscription pumps and its requests are children
+                // of this connection: when it ends, the subscriptions are ended
+                // and their pumps stopped before the channel closes.
+                await withDiscardingTaskGroup { connectionTasks in
+                    connectionTasks.addTask { await session.runFeeds() }
+                    do {
+                        try await withThrowingTaskGroup(of: Void.self) { requests in
+                            try await withGracefulShutdownHandler {
+                                try await read(inbound, outbound, session: session, requests: &requests)
+                            } onGracefulShutdown: {
+                                // Stop reading; requests already in flight still get their answers.
+                                channel.close(mode: .input, promise: nil)
+                            }
+                            try await requests.waitForAll()
+                        }
+                    } catch {
+                        logger.debug("connection ended with error", metadata: ["error": "\(error)"])
                     }
-                    try await requests.waitForAll()
+                    await session.close()
+                    // A pump blocked writing to a client that stopped reading stops here.
+                    connectionTasks.cancelAll()
                 }
             }
         } catch {

@@ -5,7 +5,9 @@ import OMSStore
 
 /// One connection's session: who it authenticated as, its subscriptions,
 /// and how to send it a notification. Requests of a connection run
-/// concurrently, so the state sits behind locks.
+/// concurrently, so the state sits behind locks. Work that outlives the
+/// request that starts it (a subscription's pump) runs in `runFeeds`, which
+/// the connection runs for as long as it is open.
 public final class Session: Sendable {
     /// Writes one line (a notification) to the connection.
     public typealias Notify = @Sendable ([UInt8]) async throws -> Void
@@ -23,11 +25,29 @@ public final class Session: Sendable {
     /// The client's IP address (no port), for per-address limits; nil when unknown.
     public let remoteAddress: String?
     let notify: Notify
+    /// Pumps waiting to run in `runFeeds`.
+    private let pumps: AsyncStream<@Sendable () async -> Void>
+    private let pumpQueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
     public init(connectionId: Int, remoteAddress: String? = nil, notify: @escaping Notify = { _ in }) {
         self.connectionId = connectionId
         self.remoteAddress = remoteAddress
         self.notify = notify
+        (pumps, pumpQueue) = AsyncStream.makeStream()
+    }
+
+    /// Runs the session's subscription pumps, each as a child task, until
+    /// `close()` and the end of every pump. The connection runs this beside
+    /// its requests, so no pump outlives its connection.
+    func runFeeds() async {
+        await withDiscardingTaskGroup { group in
+            for await pump in pumps { group.addTask(operation: pump) }
+        }
+    }
+
+    /// Starts a subscription's pump in `runFeeds`; dropped once the session is closed.
+    func startPump(_ pump: @escaping @Sendable () async -> Void) {
+        pumpQueue.yield(pump)
     }
 
     /// The principal, once `session.authenticate` succeeded.
@@ -89,13 +109,15 @@ public final class Session: Sendable {
         for action in actions { action() }
     }
 
-    /// Ends every subscription of the connection.
+    /// Ends every subscription of the connection; `runFeeds` returns once
+    /// their pumps have stopped.
     func close() async {
         let open = feeds.withLockedValue { feeds in
             feeds.closed = true
             defer { feeds.subscriptions = [:]; feeds.afterAnswer = [:] }
             return Array(feeds.subscriptions.values)
         }
+        pumpQueue.finish()
         for (hub, id) in open { await hub.end(id, .unsubscribed) }
     }
 }

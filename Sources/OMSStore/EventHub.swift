@@ -1,8 +1,8 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import OMSCore
 import OMSPostgres
+import Synchronization
 
 /// Which events a subscription receives.
 public struct FeedFilter: Sendable {
@@ -45,11 +45,11 @@ public struct FeedSubscription: Sendable {
     public var end: End? { endBox.value }
 }
 
-final class EndBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: FeedSubscription.End?
-    var value: FeedSubscription.End? { lock.withLock { stored } }
-    func set(_ end: FeedSubscription.End) { lock.withLock { if stored == nil { stored = end } } }
+/// How a subscription ended, set once.
+final class EndBox: Sendable {
+    private let stored = Mutex<FeedSubscription.End?>(nil)
+    var value: FeedSubscription.End? { stored.withLock { $0 } }
+    func set(_ end: FeedSubscription.End) { stored.withLock { if $0 == nil { $0 = end } } }
 }
 
 /// One per sidecar: holds a dedicated connection that LISTENs for the
@@ -79,17 +79,22 @@ public actor EventHub {
     /// takes fresh streams (a cancelled AsyncStream consumer ends its stream).
     private nonisolated let wake = Signal()
     private nonisolated let commit = Signal()
-    private nonisolated let listening = NIOLockedValueBox(false)
+    private nonisolated let recheck = Signal()
+    private nonisolated let listening = Mutex(false)
+    /// Subscriptions whose consumer stopped (their stream terminated); `run` ends them.
+    private nonisolated let terminated: AsyncStream<Int>
+    private nonisolated let terminations: AsyncStream<Int>.Continuation
     private nonisolated let metrics: StoreMetrics
 
     public init(url: DatabaseURL, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
         self.url = url
         self.logger = logger
         self.metrics = metrics
+        (terminated, terminations) = AsyncStream.makeStream()
     }
 
     /// Whether LISTEN is in place on a live connection right now (readiness).
-    public nonisolated var isListening: Bool { listening.withLockedValue { $0 } }
+    public nonisolated var isListening: Bool { listening.withLock { $0 } }
 
     /// Called after a transaction of this sidecar that may have appended
     /// events committed: wakes this hub at once and the other sidecars with
@@ -109,6 +114,18 @@ public actor EventHub {
     /// wake-up (and on a short timer while committed events wait behind a
     /// running transaction); on any connection failure, reconnect and catch up.
     public func run() async {
+        await withDiscardingTaskGroup { group in
+            // Subscriptions whose consumer went away end here, in the hub's own task.
+            group.addTask { [terminated] in
+                for await id in terminated { await self.end(id, .unsubscribed) }
+            }
+            await runSessions()
+            group.cancelAll()
+        }
+    }
+
+    /// Connects, serves and reconnects until cancelled, then ends every subscription.
+    private func runSessions() async {
         var backoff: UInt64 = 100_000_000
         while !Task.isCancelled {
             do {
@@ -127,12 +144,12 @@ public actor EventHub {
                 // session, and the gauge says so from then on.
                 self.connection = connection
                 self.listener = listener
-                listening.withLockedValue { $0 = true }
+                listening.withLock { $0 = true }
                 metrics.listenConnected.set(1)
                 backoff = 100_000_000
                 try await serve(connection, listener)
             } catch {
-                listening.withLockedValue { $0 = false }
+                listening.withLock { $0 = false }
                 metrics.listenConnected.set(0)
                 if Task.isCancelled { break }
                 metrics.listenReconnects.increment()
@@ -158,27 +175,22 @@ public actor EventHub {
     }
 
     /// Runs one connection session until any of its loops ends or fails.
-    /// The loops are unstructured tasks that are cancelled, not awaited, when
-    /// the session ends: a LISTEN sequence or query on a dropped connection
-    /// that never finishes must not keep the hub from reconnecting (a test
-    /// that terminates the listen backend hung once in three full-suite runs
-    /// while the loops were awaited).
+    /// The loops are child tasks of the session: the first to end cancels
+    /// the others and closes both connections, which fails whatever they
+    /// wait on (libpq reports the close or the loss to every waiter), and the
+    /// session returns once every loop has stopped.
     private func serve(_ connection: Connection, _ listener: NotificationListener) async throws {
-        let wake = self.wake, listening = self.listening, metrics = self.metrics
-        let wakeUps = wake.makeStream(), commits = commit.makeStream()
-        let (ended, end) = AsyncStream.makeStream(of: (any Error).self, bufferingPolicy: .bufferingOldest(1))
-        func loop(_ body: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
-            Task {
-                do {
-                    try await body()
-                    end.yield(OMSError(.unavailable, "the event listener stopped"))
-                } catch {
-                    end.yield(error)
-                }
-            }
+        let wake = self.wake, recheck = self.recheck, metrics = self.metrics
+        let wakeUps = wake.makeStream(), commits = commit.makeStream(), rechecks = recheck.makeStream()
+        defer {
+            self.listening.withLock { $0 = false }
+            metrics.listenConnected.set(0)
+            wake.finish()
+            commit.finish()
+            recheck.finish()
         }
-        let loops = [
-            loop {
+        try await withThrowingTaskGroup(of: Void.self) { loops in
+            loops.addTask {
                 for await _ in commits {
                     _ = try await connection.rows("SELECT pg_notify('oms_events', '')")
                     // At most one NOTIFY per interval: commits in between
@@ -189,39 +201,41 @@ public actor EventHub {
                     // this much added delay for other sidecars' subscribers.
                     try await Task.sleep(nanoseconds: EventHub.notifyInterval)
                 }
-            },
-            loop {
+            }
+            loops.addTask {
                 wake.fire()  // LISTEN is in place: catch up on anything committed before it
                 for try await _ in listener.notifications { wake.fire() }
-            },
-            loop {
+            }
+            loops.addTask {
                 // A safety net: a wake-up is never lost for longer than this.
-                while !Task.isCancelled {
+                while true {
                     try await Task.sleep(nanoseconds: 500_000_000)
                     wake.fire()
                 }
-            },
-            loop { [weak self] in
+            }
+            loops.addTask {
+                // Committed events wait behind a running transaction (`poll`):
+                // look again shortly, in case that transaction writes no event.
+                for await _ in rechecks {
+                    try await Task.sleep(nanoseconds: 10_000_000)
+                    wake.fire()
+                }
+            }
+            loops.addTask { [weak self] in
                 for await _ in wakeUps {
                     guard let self else { return }
                     try await self.poll(connection)
                 }
-            },
-        ]
-        let first = await withTaskCancellationHandler {
-            var iterator = ended.makeAsyncIterator()
-            return await iterator.next()
-        } onCancel: {
-            end.yield(CancellationError())
+            }
+            defer {
+                loops.cancelAll()
+                connection.close()
+                listener.close()
+            }
+            // The first loop to end, by an error or not, ends the session.
+            try await loops.next()
+            throw OMSError(.unavailable, "the event listener stopped")
         }
-        listening.withLockedValue { $0 = false }
-        metrics.listenConnected.set(0)
-        for task in loops { task.cancel() }
-        wake.finish()
-        commit.finish()
-        connection.close()
-        listener.close()
-        throw first ?? CancellationError()
     }
 
     /// Reads everything newly safe in both streams and hands it out.
@@ -249,11 +263,7 @@ public actor EventHub {
             // (if it writes events) wakes us anyway; look again shortly in
             // case it writes none. Under steady load this is nearly always
             // so, which is why the delay is not shorter: each look is a query.
-            let wake = self.wake
-            Task {
-                try? await Task.sleep(nanoseconds: 10_000_000)
-                wake.fire()
-            }
+            recheck.fire()
         }
     }
 
@@ -300,9 +310,7 @@ public actor EventHub {
         let id = nextId
         let (events, continuation) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingOldest(capacity))
         let endBox = EndBox()
-        continuation.onTermination = { [weak self] _ in
-            Task { await self?.end(id, .unsubscribed) }
-        }
+        continuation.onTermination = { [terminations] _ in terminations.yield(id) }
         let subscription = FeedSubscription(id: id, events: events, endBox: endBox)
         guard let afterEventId else {
             registrations[id] = Registration(filter: filter, cursor: heads[filter.stream]!, attached: true,
@@ -362,25 +370,24 @@ public actor EventHub {
 }
 
 /// A coalescing wake-up: fires into the current stream, at most one pending.
-final class Signal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var continuation: AsyncStream<Void>.Continuation?
+final class Signal: Sendable {
+    private let continuation = Mutex<AsyncStream<Void>.Continuation?>(nil)
 
     func fire() {
-        _ = lock.withLock { continuation }?.yield()
+        _ = continuation.withLock { $0 }?.yield()
     }
 
     /// Finishes the current stream (its consumer's loop ends).
     func finish() {
-        lock.withLock { continuation }?.finish()
+        continuation.withLock { $0 }?.finish()
     }
 
     /// A new stream that receives the following fires; the previous one finishes.
     func makeStream() -> AsyncStream<Void> {
-        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let previous = lock.withLock { () -> AsyncStream<Void>.Continuation? in
-            defer { self.continuation = continuation }
-            return self.continuation
+        let (stream, next) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let previous = continuation.withLock { current in
+            defer { current = next }
+            return current
         }
         previous?.finish()
         return stream
