@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 extension EmbeddedPostgres {
     /// Makes this process stop, when it exits normally, every cluster it
@@ -23,33 +24,26 @@ extension EmbeddedPostgres {
 }
 
 /// The clusters this process started, so they can be stopped at exit.
-///
-/// `@unchecked Sendable`: the mutable fields are only touched while `lock` is
-/// held. `Mutex` would say so to the compiler, but needs macOS 15.
-final class StartedClusters: @unchecked Sendable {
+final class StartedClusters: Sendable {
     static let shared = StartedClusters()
 
-    private let lock = NSLock()
-    private var clusters: [String: EmbeddedPostgres] = [:]
-    private var exitHandlerInstalled = false
+    private let clusters = Mutex<[String: EmbeddedPostgres]>([:])
+    private let exitHandlerInstalled = Atomic<Bool>(false)
 
     func insert(_ cluster: EmbeddedPostgres) {
-        lock.withLock { clusters[cluster.dataDirectory] = cluster }
+        clusters.withLock { $0[cluster.dataDirectory] = cluster }
     }
 
     func remove(dataDirectory: String) {
-        _ = lock.withLock { clusters.removeValue(forKey: dataDirectory) }
+        _ = clusters.withLock { $0.removeValue(forKey: dataDirectory) }
     }
 
     func all() -> [EmbeddedPostgres] {
-        lock.withLock { Array(clusters.values) }
+        clusters.withLock { Array($0.values) }
     }
 
     func installExitHandler() {
-        let install = lock.withLock {
-            defer { exitHandlerInstalled = true }
-            return !exitHandlerInstalled
-        }
+        let install = !exitHandlerInstalled.exchange(true, ordering: .acquiringAndReleasing)
         if install {
             atexit { EmbeddedPostgres.stopStartedClusters() }
         }

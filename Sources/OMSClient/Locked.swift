@@ -1,19 +1,15 @@
-import Foundation
+import Synchronization
 
-/// A value guarded by a lock. (`Synchronization.Mutex` would do, but needs
-/// macOS 15 and the package supports macOS 14.)
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // Safe: `value` is only touched while `lock` is held.
-    private let lock = NSLock()
-    private var value: Value
+/// A value shared by reference behind a `Mutex`: the client and its reader
+/// task both hold the call table.
+final class Locked<Value: Sendable>: Sendable {
+    private let mutex: Mutex<Value>
 
     init(_ value: Value) {
-        self.value = value
+        mutex = Mutex(value)
     }
 
-    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
+    func withLock<Result>(_ body: (inout sending Value) throws -> sending Result) rethrows -> sending Result {
+        try mutex.withLock(body)
     }
 }

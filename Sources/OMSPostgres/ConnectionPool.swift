@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A bounded set of `Connection`s shared by concurrent tasks.
 ///
@@ -8,20 +9,16 @@ import Foundation
 /// inside a transaction block is closed, and a replacement opened if someone
 /// waits. No background task runs; a connection that died while idle is found
 /// on its next use (which fails with `requestSent: false`, safe to retry).
-///
-/// `@unchecked Sendable`: `state` and `nextID` are touched only while `lock`
-/// is held (`Mutex` would say so to the compiler, but needs macOS 15).
-public final class ConnectionPool: @unchecked Sendable {
+public final class ConnectionPool: Sendable {
     /// The configuration the pool was made with.
     public let configuration: PoolConfiguration
-    private let lock = NSLock()
-    private var state: PoolState
-    private var nextID = 0
+    private let state: Mutex<PoolState>
+    private let nextID = Atomic<Int>(0)
 
     /// A pool; no connection is opened until the first lease.
     public init(_ configuration: PoolConfiguration) {
         self.configuration = configuration
-        self.state = PoolState(maximum: max(1, configuration.maximumConnections))
+        self.state = Mutex(PoolState(maximum: max(1, configuration.maximumConnections)))
     }
 
     /// Counts of open, idle and waiting.
@@ -68,10 +65,7 @@ public final class ConnectionPool: @unchecked Sendable {
     }
 
     private func acquire() async throws -> Connection {
-        let id = withState { _ in
-            nextID += 1
-            return nextID
-        }
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
         let timeout = configuration.leaseTimeout
         return try await withCheckedThrowingContinuation { continuation in
             switch withState({ $0.lease(id: id, continuation) }) {
@@ -90,10 +84,8 @@ public final class ConnectionPool: @unchecked Sendable {
         }
     }
 
-    private func withState<T>(_ body: (inout PoolState) -> T) -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&state)
+    private func withState<T: Sendable>(_ body: (inout PoolState) -> T) -> T {
+        state.withLock { body(&$0) }
     }
 
     private func openConnection() {

@@ -1,20 +1,20 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import OMSCore
 import OMSProtocol
 import OMSStore
+import Synchronization
 
 /// Routes one request: catalogue lookup, authentication, parameter checks,
 /// idempotency, the handler, and every failure mapped to a JSON-RPC error.
-public struct Dispatcher: Sendable {
+public final class Dispatcher: Sendable {
     public let catalogue: Catalogue
     public let services: Services
     public let logger: Logger
     /// Where requests, errors and latencies are counted.
     public let metrics: ServerMetrics
     /// Failed authentications per client address, shared by every connection.
-    let authenticationThrottle: NIOLockedValueBox<AuthenticationThrottle>
+    let authenticationThrottle: Mutex<AuthenticationThrottle>
     /// The time the throttle sees; tests pass a clock they move by hand.
     let now: @Sendable () -> ContinuousClock.Instant
 
@@ -26,7 +26,7 @@ public struct Dispatcher: Sendable {
         self.services = services
         self.logger = logger
         self.metrics = metrics
-        self.authenticationThrottle = NIOLockedValueBox(AuthenticationThrottle(limit: authenticationLimit))
+        self.authenticationThrottle = Mutex(AuthenticationThrottle(limit: authenticationLimit))
         self.now = now
     }
 
@@ -163,7 +163,7 @@ public struct Dispatcher: Sendable {
 
     private func authenticate(_ params: Params, session: Session, logger: Logger) async throws -> JSON {
         let address = session.remoteAddress ?? "unknown"
-        let decision = authenticationThrottle.withLockedValue { $0.attempt(from: address, at: now()) }
+        let decision = authenticationThrottle.withLock { $0.attempt(from: address, at: now()) }
         if case .refuse(let retryAfter) = decision {
             let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
             throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
@@ -174,9 +174,9 @@ public struct Dispatcher: Sendable {
             credential = try await services.keys.credential(apiKey: params.string("api_key"))
         } catch let error as OMSError where error.code == .unauthenticated {
             // Only the address and the count are logged: never the key, nor any part of it.
-            let outcome = authenticationThrottle.withLockedValue { $0.failed(from: address, at: now()) }
+            let outcome = authenticationThrottle.withLock { $0.failed(from: address, at: now()) }
             if case .engaged(let failures) = outcome {
-                let limit = authenticationThrottle.withLockedValue { $0.limit }
+                let limit = authenticationThrottle.withLock { $0.limit }
                 logger.warning("authentication failures from one address reached the limit; refusing its attempts", metadata: [
                     "address": "\(address)", "failures": "\(failures)", "window_seconds": "\(limit.window.components.seconds)",
                 ])

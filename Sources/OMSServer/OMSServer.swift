@@ -1,11 +1,11 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import NIOSSL
 import OMSCore
 import OMSProtocol
 import ServiceLifecycle
+import Synchronization
 
 /// The TCP front: accepts connections and serves each in its own task.
 /// A `Service`: on graceful shutdown it stops accepting, lets every
@@ -16,8 +16,8 @@ public final class OMSServer: Service, Sendable {
     public let configuration: ServerConfiguration
     public let dispatcher: Dispatcher
     private let listener: NIOAsyncChannel<Connection, Never>
-    private let connectionIds = NIOLockedValueBox(0)
-    private let openConnections = NIOLockedValueBox(ConnectionCounts())
+    private let connectionIds = Mutex(0)
+    private let openConnections = Mutex(ConnectionCounts())
     private let logger: Logger
 
     /// The port actually bound (useful with port 0).
@@ -59,13 +59,13 @@ public final class OMSServer: Service, Sendable {
             try await withThrowingDiscardingTaskGroup { group in
                 try await listener.executeThenClose { inbound in
                     for try await connection in inbound {
-                        let id = connectionIds.withLockedValue { $0 += 1; return $0 }
+                        let id = connectionIds.withLock { $0 += 1; return $0 }
                         let address = connection.channel.remoteAddress?.ipAddress ?? "unknown"
                         let limit = configuration.maximumConnectionsPerAddress
-                        let admitted = openConnections.withLockedValue { $0.admit(address, limit: limit) }
+                        let admitted = openConnections.withLock { $0.admit(address, limit: limit) }
                         group.addTask {
                             guard admitted else { return await self.refuse(connection, address: address) }
-                            defer { self.openConnections.withLockedValue { $0.release(address) } }
+                            defer { self.openConnections.withLock { $0.release(address) } }
                             let handler = ConnectionHandler(
                                 id: id, connection: connection, dispatcher: self.dispatcher,
                                 configuration: self.configuration, logger: self.logger)

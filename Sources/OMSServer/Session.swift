@@ -1,7 +1,7 @@
-import NIOConcurrencyHelpers
 import OMSCore
 import OMSProtocol
 import OMSStore
+import Synchronization
 
 /// One connection's session: who it authenticated as, its subscriptions,
 /// and how to send it a notification. Requests of a connection run
@@ -19,8 +19,8 @@ public final class Session: Sendable {
         var closed = false
     }
 
-    private let state = NIOLockedValueBox<Credential?>(nil)
-    private let feeds = NIOLockedValueBox(Feeds())
+    private let state = Mutex<Credential?>(nil)
+    private let feeds = Mutex(Feeds())
     public let connectionId: Int
     /// The client's IP address (no port), for per-address limits; nil when unknown.
     public let remoteAddress: String?
@@ -54,16 +54,16 @@ public final class Session: Sendable {
     public var principal: Principal? { credential?.principal }
 
     /// The principal and the id of the key it authenticated with.
-    public var credential: Credential? { state.withLockedValue { $0 } }
+    public var credential: Credential? { state.withLock { $0 } }
 
     func authenticate(as credential: Credential) {
-        state.withLockedValue { $0 = credential }
+        state.withLock { $0 = credential }
     }
 
     /// Forgets the credential (its key was revoked or its principal disabled)
     /// unless the session authenticated again meanwhile.
     func signOut(_ credential: Credential) {
-        state.withLockedValue { if $0 == credential { $0 = nil } }
+        state.withLock { if $0 == credential { $0 = nil } }
     }
 
     /// What became of a subscription offered to the session.
@@ -76,12 +76,12 @@ public final class Session: Sendable {
     }
 
     /// The number of subscriptions the connection holds.
-    var subscriptionCount: Int { feeds.withLockedValue { $0.subscriptions.count } }
+    var subscriptionCount: Int { feeds.withLock { $0.subscriptions.count } }
 
     /// Records a subscription unless the connection is closing or already
     /// holds `limit`; checked under the lock, so concurrent subscribes cannot overshoot.
     func add(subscription name: String, hub: EventHub, id: Int, limit: Int) -> Admission {
-        feeds.withLockedValue { feeds in
+        feeds.withLock { feeds in
             guard !feeds.closed else { return .closing }
             guard feeds.subscriptions.count < limit else { return .full }
             feeds.subscriptions[name] = (hub, id)
@@ -91,7 +91,7 @@ public final class Session: Sendable {
 
     /// Forgets a subscription, returning it if it was this session's.
     func remove(subscription name: String) -> (hub: EventHub, id: Int)? {
-        feeds.withLockedValue { $0.subscriptions.removeValue(forKey: name) }
+        feeds.withLock { $0.subscriptions.removeValue(forKey: name) }
     }
 
     /// How a request id keys `afterAnswer`.
@@ -101,18 +101,18 @@ public final class Session: Sendable {
     /// for a notification), so a subscription's events follow its answer.
     func afterAnswer(to requestId: String?, _ action: @escaping @Sendable () -> Void) {
         guard let requestId else { return action() }
-        feeds.withLockedValue { $0.afterAnswer[requestId, default: []].append(action) }
+        feeds.withLock { $0.afterAnswer[requestId, default: []].append(action) }
     }
 
     func answered(_ requestId: String) {
-        let actions = feeds.withLockedValue { $0.afterAnswer.removeValue(forKey: requestId) } ?? []
+        let actions = feeds.withLock { $0.afterAnswer.removeValue(forKey: requestId) } ?? []
         for action in actions { action() }
     }
 
     /// Ends every subscription of the connection; `runFeeds` returns once
     /// their pumps have stopped.
     func close() async {
-        let open = feeds.withLockedValue { feeds in
+        let open = feeds.withLock { feeds in
             feeds.closed = true
             defer { feeds.subscriptions = [:]; feeds.afterAnswer = [:] }
             return Array(feeds.subscriptions.values)

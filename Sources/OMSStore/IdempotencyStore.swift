@@ -1,9 +1,9 @@
 import Crypto
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import OMSCore
 import OMSPostgres
+import Synchronization
 
 /// First answers of mutating calls made with an `idempotency_key`, per tenant.
 ///
@@ -133,7 +133,7 @@ public final class IdempotencyClaim: Sendable {
     /// have no request to describe (store tests), matched on the method alone.
     public let digest: Data?
     public let principalId: String
-    private let committed = NIOLockedValueBox(false)
+    private let committed = Mutex(false)
 
     public init(key: String, method: String, digest: Data? = nil, actor: Principal) {
         self.tenantId = actor.tenantId
@@ -144,9 +144,9 @@ public final class IdempotencyClaim: Sendable {
     }
 
     /// Whether a transaction of this call committed the key.
-    public var isCommitted: Bool { committed.withLockedValue { $0 } }
+    public var isCommitted: Bool { committed.withLock { $0 } }
 
-    func markCommitted() { committed.withLockedValue { $0 = true } }
+    func markCommitted() { committed.withLock { $0 = true } }
 
     /// The claim to send before COMMIT: the call's own, unless one of its transactions committed it already.
     static var pendingClaim: IdempotencyClaim? {

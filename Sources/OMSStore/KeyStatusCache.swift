@@ -1,4 +1,4 @@
-import NIOConcurrencyHelpers
+import Synchronization
 
 /// Whether the API keys of this sidecar's live sessions still grant their
 /// rights, re-read from the database when the last read is older than
@@ -26,8 +26,8 @@ public final class KeyStatusCache: Sendable {
         let keyId: String
     }
 
-    private let entries = NIOLockedValueBox<[Key: Entry]>([:])
-    private let readCount = NIOLockedValueBox(0)
+    private let entries = Mutex<[Key: Entry]>([:])
+    private let readCount = Mutex(0)
     /// Entries kept before stale ones are dropped (one per key in use on this sidecar).
     private let pruneAbove = 4_096
 
@@ -40,20 +40,20 @@ public final class KeyStatusCache: Sendable {
     public func isValid(_ credential: Credential) async throws -> Bool {
         let key = Key(tenantId: credential.principal.tenantId, keyId: credential.keyId)
         let now = ContinuousClock.now
-        let entry = entries.withLockedValue { entries in
+        let entry = entries.withLock { entries in
             if let entry = entries[key], now - entry.started < maximumAge { return entry }
             if entries.count >= pruneAbove { entries = entries.filter { now - $0.value.started < maximumAge } }
             let keys = self.keys
             let fresh = Entry(started: now, read: Task { try await keys.isValid(keyId: key.keyId, tenantId: key.tenantId) })
             entries[key] = fresh
-            readCount.withLockedValue { $0 += 1 }
+            readCount.withLock { $0 += 1 }
             return fresh
         }
         do {
             return try await entry.read.value
         } catch {
             // A failed read is not an answer: the next call reads again.
-            entries.withLockedValue { if $0[key]?.started == entry.started { $0[key] = nil } }
+            entries.withLock { if $0[key]?.started == entry.started { $0[key] = nil } }
             throw error
         }
     }
@@ -63,7 +63,7 @@ public final class KeyStatusCache: Sendable {
     /// after its principal was enabled is not refused on an older read.
     public func authenticated(_ credential: Credential, readAt: ContinuousClock.Instant) {
         let key = Key(tenantId: credential.principal.tenantId, keyId: credential.keyId)
-        entries.withLockedValue { entries in
+        entries.withLock { entries in
             if let entry = entries[key], entry.started >= readAt { return }
             entries[key] = Entry(started: readAt, read: Task { true })
         }
@@ -71,5 +71,5 @@ public final class KeyStatusCache: Sendable {
 
     /// How many reads of the database were started: at most one per key per
     /// `maximumAge`, however many calls (tests and metrics check the rate).
-    public var reads: Int { readCount.withLockedValue { $0 } }
+    public var reads: Int { readCount.withLock { $0 } }
 }

@@ -1,5 +1,5 @@
-import NIOConcurrencyHelpers
 import OMSPostgres
+import Synchronization
 
 /// Counts the pipelines (round trips to PostgreSQL) the store sends on
 /// behalf of one task, for tests that hold commands to their round-trip
@@ -7,18 +7,18 @@ import OMSPostgres
 public final class RoundTrips: Sendable {
     @TaskLocal static var current: RoundTrips?
 
-    private let sent = NIOLockedValueBox(0)
+    private let sent = Mutex(0)
 
     /// Runs `body` and returns its result with the round trips it made (retries included).
     public static func count<T: Sendable>(_ body: () async throws -> T) async rethrows -> (T, Int) {
         let counter = RoundTrips()
         let result = try await $current.withValue(counter) { try await body() }
-        return (result, counter.sent.withLockedValue { $0 })
+        return (result, counter.sent.withLock { $0 })
     }
 
     /// Sends `queries` as one pipeline on `connection`, counted.
     static func send(_ connection: Connection, _ queries: [Query]) async throws -> [StatementResult] {
-        current?.sent.withLockedValue { $0 += 1 }
+        current?.sent.withLock { $0 += 1 }
         return try await connection.pipeline(queries)
     }
 }

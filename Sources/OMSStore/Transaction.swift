@@ -1,6 +1,6 @@
-import NIOConcurrencyHelpers
 import OMSCore
 import OMSPostgres
+import Synchronization
 
 /// An open SERIALIZABLE transaction on one leased connection, as a command's
 /// body sees it (`TransactionRunner.transaction`).
@@ -15,7 +15,7 @@ import OMSPostgres
 public final class Transaction: Sendable {
     let connection: Connection
     let readOnly: Bool
-    private let state: NIOLockedValueBox<State>
+    private let state: Mutex<State>
 
     private struct State {
         /// `BEGIN …` and the scope binding, until they are sent with the first statement.
@@ -27,11 +27,11 @@ public final class Transaction: Sendable {
     init(connection: Connection, scope: TenantScope, readOnly: Bool) {
         self.connection = connection
         self.readOnly = readOnly
-        self.state = NIOLockedValueBox(State(prefix: TransactionRunner.opening(scope, readOnly: readOnly)))
+        self.state = Mutex(State(prefix: TransactionRunner.opening(scope, readOnly: readOnly)))
     }
 
     /// Whether `finish` committed the transaction.
-    var isCommitted: Bool { state.withLockedValue { $0.committed } }
+    var isCommitted: Bool { state.withLock { $0.committed } }
 
     /// Runs one statement and returns its rows.
     @discardableResult
@@ -80,7 +80,7 @@ public final class Transaction: Sendable {
         let results = try await RoundTrips.send(connection, prefix + body)
         let own = Array(results.dropFirst(prefix.count))
         try TransactionRunner.check(results, claim: claim)
-        state.withLockedValue { $0.committed = true }
+        state.withLock { $0.committed = true }
         try claim?.noteCommitted(own[sqls.count])
         return try own.prefix(sqls.count).map { Array(try $0.get()) }
     }
@@ -88,12 +88,12 @@ public final class Transaction: Sendable {
     /// Commits a transaction whose body did not `finish` it (with the claim, as `finish` does).
     func commit() async throws {
         // A body that sent nothing has nothing to commit: BEGIN was never sent.
-        guard state.withLockedValue({ $0.prefix.isEmpty }) else { return }
+        guard state.withLock({ $0.prefix.isEmpty }) else { return }
         try await finish([], prepared: false)
     }
 
     private func takePrefix() -> [Query] {
-        state.withLockedValue { state in
+        state.withLock { state in
             defer { state.prefix = [] }
             return state.prefix
         }

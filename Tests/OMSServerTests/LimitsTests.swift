@@ -1,7 +1,7 @@
 import CoreMetrics
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 import OMSClient
 import OMSCore
 import OMSProtocol
@@ -226,9 +226,9 @@ struct LimitsTests {
 
 /// Every log record as one line: level, message, then metadata as key=value.
 final class LogRecords: Sendable {
-    private let box = NIOLockedValueBox<[String]>([])
-    var lines: [String] { box.withLockedValue { $0 } }
-    func append(_ line: String) { box.withLockedValue { $0.append(line) } }
+    private let box = Mutex<[String]>([])
+    var lines: [String] { box.withLock { $0 } }
+    func append(_ line: String) { box.withLock { $0.append(line) } }
 }
 
 struct CapturingLogHandler: LogHandler {
@@ -250,12 +250,12 @@ struct CapturingLogHandler: LogHandler {
 
 /// A metrics factory that remembers the highest value each meter reached; everything else is dropped.
 final class PeakMeterFactory: MetricsFactory, Sendable {
-    private let meters = NIOLockedValueBox<[String: PeakMeter]>([:])
+    private let meters = Mutex<[String: PeakMeter]>([:])
 
-    func peak(_ label: String) -> Int { meters.withLockedValue { $0[label] }.map { Int($0.peak) } ?? 0 }
+    func peak(_ label: String) -> Int { meters.withLock { $0[label] }.map { Int($0.peak) } ?? 0 }
 
     func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
-        meters.withLockedValue { meters in
+        meters.withLock { meters in
             if let meter = meters[label] { return meter }
             let meter = PeakMeter()
             meters[label] = meter
@@ -282,11 +282,11 @@ final class PeakMeterFactory: MetricsFactory, Sendable {
 }
 
 final class PeakMeter: MeterHandler, Sendable {
-    private let value = NIOLockedValueBox((current: 0.0, peak: 0.0))
-    var peak: Double { value.withLockedValue { $0.peak } }
+    private let value = Mutex((current: 0.0, peak: 0.0))
+    var peak: Double { value.withLock { $0.peak } }
 
     private func update(_ change: (inout Double) -> Void) {
-        value.withLockedValue { value in
+        value.withLock { value in
             change(&value.current)
             value.peak = max(value.peak, value.current)
         }

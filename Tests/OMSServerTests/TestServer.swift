@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
+import Synchronization
 import NIOCore
 import NIOPosix
 import OMSClient
@@ -84,18 +84,18 @@ struct TestLimits: Sendable {
 final class ManualClock: Sendable {
     private let start = ContinuousClock.now
     private let following: Bool
-    private let offset = NIOLockedValueBox(Duration.zero)
+    private let offset = Mutex(Duration.zero)
 
     init(following: Bool = false) {
         self.following = following
     }
 
     var now: @Sendable () -> ContinuousClock.Instant {
-        { [self] in (following ? ContinuousClock.now : start) + offset.withLockedValue { $0 } }
+        { [self] in (following ? ContinuousClock.now : start) + offset.withLock { $0 } }
     }
 
     func advance(by duration: Duration) {
-        offset.withLockedValue { $0 += duration }
+        offset.withLock { $0 += duration }
     }
 }
 

@@ -1,5 +1,5 @@
 import Foundation
-import NIOConcurrencyHelpers
+import Synchronization
 import OMSCore
 import OMSPostgres
 import OMSStore
@@ -55,9 +55,9 @@ struct CommitFailureTests {
         try await TestDatabase.with { db in
             let a = try await db.orders.createOrder(limitOrder(), actor: pm).orderId
             let b = try await db.orders.createOrder(limitOrder(), actor: pm).orderId
-            let attempts = NIOLockedValueBox(0)
+            let attempts = Mutex(0)
             let answer = try await db.database.runner.transaction(.tenant("t1")) { tx in
-                let attempt = attempts.withLockedValue { $0 += 1; return $0 }
+                let attempt = attempts.withLock { $0 += 1; return $0 }
                 if attempt == 1 { try await Self.pivot(db, a, b, on: tx) }
                 try await tx.finish("""
                     UPDATE orders SET metadata = \("{\"attempt\": \(attempt)}")::jsonb
@@ -65,7 +65,7 @@ struct CommitFailureTests {
                     """)
                 return attempt
             }
-            #expect(attempts.withLockedValue { $0 } == 2)
+            #expect(attempts.withLock { $0 } == 2)
             #expect(answer == 2)
             let stored = try await db.owner.query("SELECT order_id, metadata::text FROM orders WHERE order_id IN (\(a), \(b))")
             let byId = Dictionary(uniqueKeysWithValues: try stored.map { try $0.decode((String, String?).self) })
