@@ -191,7 +191,9 @@ struct SubscriptionTests {
             var resumes = 0
             while resumes < 100 {
                 let resumed = resumes
-                let ended = await inbox.wait(seconds: 10) { inbox in
+                // Delivery follows the cluster-wide xmin, which other tests'
+                // CREATE DATABASE can hold back for seconds under the full suite.
+                let ended = await inbox.wait(seconds: 30) { inbox in
                     let notices = await inbox.notifications("oms.subscription_ended").count
                     let ids = await inbox.events("oms.compliance_event").compactMap { $0["event_id"]?.intValue }
                     return notices > resumed || Set(ids).count >= 300
