@@ -102,6 +102,7 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "OMSCoreTests", dependencies: ["OMSCore"], swiftSettings: strict),
+        .testTarget(name: "OMSClientTests", dependencies: ["OMSClient", "OMSCore", "OMSProtocol"], swiftSettings: strict),
         .testTarget(name: "OMSPostgresTests", dependencies: ["OMSPostgres", "OMSTesting"], swiftSettings: strict),
         .testTarget(
             name: "OMSProtocolTests",
