@@ -117,9 +117,27 @@ let package = Package(
             dependencies: ["OMSCore", "OMSStore", "OMSTesting", "EmbeddedPostgres", "OMSPostgres"],
             swiftSettings: strict
         ),
+        .testTarget(name: "EmbeddedPostgresTests", dependencies: ["EmbeddedPostgres", "OMSPostgres", "OMSTesting"],
+                    swiftSettings: strict),
+        // What the server, CLI, deployment and client-suite tests share: an
+        // in-process server on a fresh database, `oms` runs, HTTP scrapes, programs.
+        .target(
+            name: "OMSServerTestSupport",
+            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
+                           .product(name: "NIOCore", package: "swift-nio"),
+                           .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/OMSServerTestSupport",
+            swiftSettings: strict
+        ),
+        .testTarget(name: "OMSCLITests", dependencies: ["OMSServerTestSupport", "OMSTesting", "OMSClient", "OMSProtocol"],
+                    swiftSettings: strict),
+        .testTarget(name: "DeploymentTests", dependencies: ["OMSServerTestSupport", "OMSTesting"], swiftSettings: strict),
+        .testTarget(name: "ClientSuiteTests", dependencies: ["OMSServerTestSupport", "OMSTesting", "OMSStore"],
+                    swiftSettings: strict),
         .testTarget(
             name: "OMSServerTests",
-            dependencies: ["OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
+            dependencies: ["OMSServerTestSupport", "OMSCore", "OMSStore", "OMSTesting", "OMSServer", "OMSClient", "OMSProtocol",
                            "EmbeddedPostgres", "OMSPostgres",
                            .product(name: "NIOCore", package: "swift-nio"),
                            .product(name: "NIOPosix", package: "swift-nio"),

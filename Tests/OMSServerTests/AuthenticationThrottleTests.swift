@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import OMSServer
 import Testing
 

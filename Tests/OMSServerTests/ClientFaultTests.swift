@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSCore
@@ -247,7 +248,7 @@ struct ClientFaultTests {
             #expect(fastReceived == audit.eventIds, "fast subscriber: \(fastReceived.count) of \(audit.events)")
 
             // The slow one now reads: what it was sent, then the end with its last event id.
-            let drained = try await ReadinessTests.blocking {
+            let drained = try await blocking {
                 slow.readLines(idle: 5) { lines in lines.contains { $0["method"]?.stringValue == "oms.subscription_ended" } }
             }
             let firstPart = drained.filter { $0["method"]?.stringValue == "oms.order_event" }
@@ -266,7 +267,7 @@ struct ClientFaultTests {
                 resumes += 1
                 slow.send(Self.request(100 + resumes, "oms.subscribe_orders", ["after_event_id": .int(cursor)]))
                 let wanted = audit.events - firstPart.count - rest.count
-                let lines = try await ReadinessTests.blocking {
+                let lines = try await blocking {
                     slow.readLines(idle: 3) { lines in
                         lines.filter { $0["method"]?.stringValue == "oms.order_event" }.count >= wanted
                             || lines.contains { $0["method"]?.stringValue == "oms.subscription_ended" }
@@ -280,7 +281,7 @@ struct ClientFaultTests {
                 cursor = end["last_event_id"]?.intValue ?? rest.last ?? cursor
             }
             try await Task.sleep(for: .milliseconds(300))
-            let extra = try await ReadinessTests.blocking { slow.readLines(idle: 0.3) { _ in false } }
+            let extra = try await blocking { slow.readLines(idle: 0.3) { _ in false } }
             rest += extra.filter { $0["method"]?.stringValue == "oms.order_event" }
                 .compactMap { $0["params"]?["event"]?["event_id"]?.intValue }
             #expect(firstPart + rest == audit.eventIds, "resumed: \(firstPart.count) + \(rest.count) events, table \(audit.events)")

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSProtocol
@@ -133,7 +134,7 @@ struct FailoverTests {
             return at
         case .planned:
             let at = ContinuousClock.now
-            try await ReadinessTests.blocking { try formation.performFailover() }
+            try await blocking { try formation.performFailover() }
             return at
         }
     }

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSCore
@@ -74,7 +75,7 @@ struct FaultTests {
     /// Waits until every sidecar's /readyz answers `status`, and expects that it did.
     func expectReadiness(_ status: Int, of sidecars: [Sidecar], within seconds: Double) async throws {
         for sidecar in sidecars {
-            let answer = try await ReadinessTests.awaitReadiness(status, port: sidecar.metricsPort, within: seconds)
+            let answer = try await awaitReadiness(status, port: sidecar.metricsPort, within: seconds)
             #expect(answer.status == status, "\(sidecar.name) /readyz: \(answer.body)")
         }
     }
@@ -120,7 +121,7 @@ struct FaultTests {
                     }
                 }
                 try await Task.sleep(for: .seconds(1))
-                try await ReadinessTests.blocking { try fleet.cluster?.stop() }
+                try await blocking { try fleet.cluster?.stop() }
                 timeline.append("database stopped at \(clock.now - started)")
                 try await expectReadiness(503, of: sidecars, within: 15)
                 timeline.append("both /readyz 503 at \(clock.now - started)")
@@ -128,7 +129,7 @@ struct FaultTests {
                 firstPart = await leaving.eventIds()
                 resumedFrom = firstPart.last ?? 0
                 await leaving.client.close()
-                _ = try await ReadinessTests.blocking { try fleet.cluster?.start() }
+                _ = try await blocking { try fleet.cluster?.start() }
                 timeline.append("database started at \(clock.now - started)")
                 try await expectReadiness(200, of: sidecars, within: 30)
                 timeline.append("both /readyz 200 at \(clock.now - started)")

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import EmbeddedPostgres
 import Foundation
 import Logging
@@ -123,7 +124,7 @@ final class Fleet: @unchecked Sendable {
                      _ body: @Sendable (Fleet) async throws -> Void) async throws {
         let directory = NSTemporaryDirectory() + "oms-fleet-\(UUID().uuidString.prefix(8))"
         EmbeddedPostgres.stopOnExit()
-        let first = try await ReadinessTests.blocking {
+        let first = try await blocking {
             try EmbeddedPostgres(dataDirectory: directory + "/pg", durable: false).start()
         }
         // Restarts must come back on the same port: the sidecars' URL names it.

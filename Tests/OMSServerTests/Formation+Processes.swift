@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 
 /// The processes of a formation's hosts, read from /proc: the keepers run in

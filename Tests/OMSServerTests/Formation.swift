@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import EmbeddedPostgres
 import Foundation
 import OMSPostgres

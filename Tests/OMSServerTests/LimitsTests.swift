@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import CoreMetrics
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import EmbeddedPostgres
 import Foundation
 import Logging
@@ -12,29 +13,11 @@ import Testing
 /// server) is stopped under a running sidecar and started again.
 @Suite("Readiness")
 struct ReadinessTests {
-    /// Runs blocking cluster work (initdb, pg_ctl) off the test's thread pool.
-    static func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try work() }) }.start()
-        }
-    }
-
-    /// Polls /readyz until its status is `status`; returns the last answer.
-    static func awaitReadiness(_ status: Int, port: Int, within seconds: Double) async throws -> (status: Int, body: String) {
-        let deadline = Date().addingTimeInterval(seconds)
-        var answer = try await httpGet(port: port, "/readyz")
-        while answer.status != status, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(100))
-            answer = try await httpGet(port: port, "/readyz")
-        }
-        return answer
-    }
-
     @Test("/readyz turns 503 when the database goes away and 200 again when it returns; /healthz stays 200")
     func readinessFollowsTheDatabase() async throws {
         let directory = NSTemporaryDirectory() + "oms-ready-\(UUID().uuidString.prefix(8))"
         EmbeddedPostgres.stopOnExit()
-        let first = try await Self.blocking { try EmbeddedPostgres(dataDirectory: directory, durable: false).start() }
+        let first = try await blocking { try EmbeddedPostgres(dataDirectory: directory, durable: false).start() }
         // Restarts must come back on the same port: the sidecar's URL names it.
         let cluster = EmbeddedPostgres(dataDirectory: directory, port: first.port, durable: false)
         defer {
@@ -65,23 +48,23 @@ struct ReadinessTests {
             group.addTask { await hub.run() }
             group.addTask { try await ops.run() }
 
-            let up = try await Self.awaitReadiness(200, port: ops.port, within: 15)
+            let up = try await awaitReadiness(200, port: ops.port, within: 15)
             #expect(up.status == 200, "\(up.body)")
             // It names the server the pool reached, so an operator can tell which node of a pair it writes to.
             #expect(up.body.contains("database ok: reachable, connected to 127.0.0.1:\(first.port) (primary)"), "\(up.body)")
 
-            try await Self.blocking { try cluster.stop() }
+            try await blocking { try cluster.stop() }
             let clock = ContinuousClock(), stopped = clock.now
-            let down = try await Self.awaitReadiness(503, port: ops.port, within: 20)
+            let down = try await awaitReadiness(503, port: ops.port, within: 20)
             #expect(down.status == 503, "\(down.body)")
             #expect(down.body.contains("database failing"))
             #expect(down.body.contains("listen failing"))
             print("readiness turned 503 \(clock.now - stopped) after the database stopped")
             #expect(try await httpGet(port: ops.port, "/healthz").status == 200)
 
-            _ = try await Self.blocking { try cluster.start() }
+            _ = try await blocking { try cluster.start() }
             let restarted = clock.now
-            let back = try await Self.awaitReadiness(200, port: ops.port, within: 30)
+            let back = try await awaitReadiness(200, port: ops.port, within: 30)
             #expect(back.status == 200, "\(back.body)")
             print("readiness turned 200 \(clock.now - restarted) after the database restarted")
             let scrape = Scrape(try await httpGet(port: ops.port, "/metrics").body)

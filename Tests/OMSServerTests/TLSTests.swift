@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSCore
@@ -86,11 +87,11 @@ struct TLSTests {
             environment["OMS_TLS_CA"] = nil
             let arguments = ["call", "--address", "127.0.0.1:\(server.port)", "--api-key", server.keys["t1/pm"]!]
             // Run without blocking a thread of the cooperative pool: the server under test runs on it.
-            let trusted = try await PythonClientTests.run(
+            let trusted = try await Programs.run(
                 omsBinary, arguments + ["--tls-ca", files.ca, "oms.list_orders"], directory: files.directory,
                 environment: environment, outputFile: files.directory + "/cli.txt", timeout: 60)
             #expect(trusted.status == 0 && trusted.output.contains(#""orders":[]"#), "\(trusted.output)")
-            let untrusted = try await PythonClientTests.run(
+            let untrusted = try await Programs.run(
                 omsBinary, arguments + ["--tls-ca", files.otherCA, "oms.list_orders"], directory: files.directory,
                 environment: environment, outputFile: files.directory + "/cli-untrusted.txt", timeout: 60)
             #expect(untrusted.status != 0 && untrusted.output.contains("TLS handshake"), "\(untrusted.output)")
@@ -105,7 +106,7 @@ struct TLSTests {
             let key = try await db.keys.issue(principalId: "pm", tenantId: TestDatabase.tenant).apiKey
             var environment = ProcessInfo.processInfo.environment
             environment["OMS_DATABASE_URL"] = db.url.urlString
-            let missing = try await PythonClientTests.run(
+            let missing = try await Programs.run(
                 omsBinary, ["serve", "--port", "0", "--tls-cert", files.serverCertificate, "--tls-key", files.directory + "/none.key"],
                 directory: files.directory, environment: environment, outputFile: files.directory + "/serve-bad.txt",
                 timeout: 60)
@@ -143,7 +144,7 @@ struct TLSTests {
 
     @Test("the Python client with the CA bundle works over TLS, and refuses a server it does not trust")
     func pythonClient() async throws {
-        let python = try #require(PythonClientTests.findPython(), "python3 (3.9+) is needed for this test")
+        let python = try #require(Programs.findPython(), "python3 (3.9+) is needed for this test")
         let files = try TestCertificates.make()
         defer { files.remove() }
         let tls = ServerTLS(certificatePath: files.serverCertificate, privateKeyPath: files.serverKey)
@@ -162,10 +163,10 @@ struct TLSTests {
                     print("UNTRUSTED-REFUSED", error)
                 """
             var environment = ProcessInfo.processInfo.environment
-            environment["PYTHONPATH"] = PythonClientTests.clientDirectory + "/src"
+            environment["PYTHONPATH"] = Programs.pythonClientDirectory + "/src"
             environment["PYTHONDONTWRITEBYTECODE"] = "1"
             environment["OMS_TLS_CA"] = nil
-            let (status, output) = try await PythonClientTests.run(
+            let (status, output) = try await Programs.run(
                 python, ["-c", script, "\(server.port)", files.ca, files.otherCA, server.keys["t1/pm"]!],
                 directory: files.directory, environment: environment, outputFile: files.directory + "/python.txt",
                 timeout: 60)

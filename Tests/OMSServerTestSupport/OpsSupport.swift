@@ -94,3 +94,21 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
 }
+
+/// Runs blocking cluster work (initdb, pg_ctl) off the test's thread pool.
+func blocking<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
+}
+
+/// Polls /readyz until its status is `status`; returns the last answer.
+func awaitReadiness(_ status: Int, port: Int, within seconds: Double) async throws -> (status: Int, body: String) {
+    let deadline = Date().addingTimeInterval(seconds)
+    var answer = try await httpGet(port: port, "/readyz")
+    while answer.status != status, Date() < deadline {
+        try await Task.sleep(for: .milliseconds(100))
+        answer = try await httpGet(port: port, "/readyz")
+    }
+    return answer
+}

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSStore
 import OMSTesting
@@ -37,7 +38,7 @@ struct GoClientTests {
             for (label, arguments) in [("go test", ["test", "-count=1", "./..."]),
                                        ("go run ./examples/sdkpage", ["run", "./examples/sdkpage"])] {
                 let started = Date()
-                let (status, output) = try await PythonClientTests.run(
+                let (status, output) = try await Programs.run(
                     go, arguments, directory: Self.clientDirectory, environment: environment,
                     outputFile: scratch + "/output.txt", timeout: 300)
                 let seconds = String(format: "%.1f", Date().timeIntervalSince(started))
@@ -55,6 +56,6 @@ struct GoClientTests {
 
     /// `$OMS_GO`, else `go` on PATH or where Debian's golang-go puts it, if it runs.
     static func findGo() -> String? {
-        ClientSuites.findProgram("go", variable: "OMS_GO", extra: ["/usr/lib/go/bin/go"], check: ["version"])
+        Programs.findProgram("go", variable: "OMS_GO", extra: ["/usr/lib/go/bin/go"], check: ["version"])
     }
 }

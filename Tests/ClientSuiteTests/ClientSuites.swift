@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSStore
 import OMSTesting
@@ -37,30 +38,5 @@ enum ClientSuites {
             environment["OMS_TEST_SUBSCRIPTION_BUFFER"] = "\(subscriptionBuffer)"
             try await body(scratch, environment)
         }
-    }
-
-    /// `$<variable>`, else `program` in each PATH directory, else `extra`
-    /// places: the first that exists and passes `check` (run with `arguments`, exit 0).
-    static func findProgram(_ program: String, variable: String, extra: [String] = [], check arguments: [String])
-        -> String?
-    {
-        let environment = ProcessInfo.processInfo.environment
-        var candidates: [String] = []
-        if let configured = environment[variable], !configured.isEmpty { candidates.append(configured) }
-        for directory in (environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {
-            candidates.append("\(directory)/\(program)")
-        }
-        candidates += extra
-        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
-            let check = Process()
-            check.executableURL = URL(fileURLWithPath: candidate)
-            check.arguments = arguments
-            check.standardOutput = FileHandle.nullDevice
-            check.standardError = FileHandle.nullDevice
-            guard (try? check.run()) != nil else { continue }
-            check.waitUntilExit()
-            if check.terminationStatus == 0 { return candidate }
-        }
-        return nil
     }
 }

@@ -146,3 +146,34 @@ func expectCode(_ code: OMSError.Code, _ body: () async throws -> Void) async ->
         return nil
     }
 }
+
+/// A second sidecar on the test server's database: its own event listener
+/// and TCP front, as another `oms serve` process would have.
+func withSecondSidecar(_ server: TestServer, evaluate: Bool = false,
+                       _ body: @Sendable (_ port: Int) async throws -> Void) async throws {
+    let logger = Logger(label: "oms.test.sidecar", factory: { _ in SwiftLogNoOpLogHandler() })
+    let hub = EventHub(url: server.db.url, logger: logger)
+    let dispatcher = Dispatcher(services: Services(database: server.db.database, hub: hub), logger: logger)
+    let sidecar = try await OMSServer.bind(ServerConfiguration(port: 0), dispatcher: dispatcher, logger: logger)
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { await hub.run() }
+        if evaluate {
+            group.addTask { await ComplianceEvaluator(database: server.db.database, hub: hub, logger: logger).run() }
+        }
+        group.addTask { try await sidecar.run() }
+        defer { group.cancelAll() }
+        try await body(sidecar.port)
+    }
+}
+
+extension TestServer {
+    func client(_ principal: String, port: Int, tenant: String = TestDatabase.tenant) async throws -> OMSClient {
+        try await OMSClient.connect(OMSClientConfiguration(host: "127.0.0.1", port: port,
+                                                           apiKey: keys["\(tenant)/\(principal)"]))
+    }
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return .nan }
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
+}

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSProtocol
@@ -59,7 +60,7 @@ struct ServeProcessTests {
         let metrics = Scrape(try await httpGet(port: metricsPort, "/metrics").body)
         #expect(metrics.value("oms_requests_total", ["method": "oms.create_order", "code": "OK"]) == 1)
         #expect(metrics.value("oms_requests_total", ["method": "session.authenticate", "code": "OK"]) == 1)
-        #expect(try await ReadinessTests.awaitReadiness(200, port: metricsPort, within: 10).status == 200)
+        #expect(try await awaitReadiness(200, port: metricsPort, within: 10).status == 200)
 
         process.terminate()  // SIGTERM
         process.waitUntilExit()
