@@ -8,9 +8,9 @@ import OMSPostgres
 ///
 /// Under SERIALIZABLE, PostgreSQL's predicate locks are page-grained, so
 /// commands on different orders whose rows share an index page can abort each
-/// other; measured on 8 writers racing over 10 orders, about 3 in 4 attempts of
-/// a contended command fail and the number of attempts falls off geometrically
-/// (worst seen: 25). The bound of 100 attempts with a 100 ms backoff ceiling
+/// other, and under contention most attempts of a command may fail, with the
+/// number of attempts falling off geometrically (docs/performance.md, "Retries
+/// under contention"). The bound of 100 attempts with a 100 ms backoff ceiling
 /// keeps the chance of giving up negligible while a command still answers
 /// within seconds.
 ///
