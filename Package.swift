@@ -130,7 +130,7 @@ let package = Package(
             path: "Tests/OMSServerTestSupport",
             swiftSettings: strict
         ),
-        .testTarget(name: "OMSCLITests", dependencies: ["OMSServerTestSupport", "OMSTesting", "OMSClient", "OMSProtocol"],
+        .testTarget(name: "OMSCLITests", dependencies: ["OMSServerTestSupport", "OMSTesting", "OMSClient", "OMSProtocol", "OMSCore"],
                     swiftSettings: strict),
         .testTarget(name: "DeploymentTests", dependencies: ["OMSServerTestSupport", "OMSTesting"], swiftSettings: strict),
         .testTarget(name: "ClientSuiteTests", dependencies: ["OMSServerTestSupport", "OMSTesting", "OMSStore"],

@@ -97,11 +97,22 @@ struct OrderCommands: AsyncParsableCommand {
             var params = try parseParams(extra)
             params["order_id"] = .string(orderId)
             let name = command.replacingOccurrences(of: "-", with: "_")
-            let method = command.contains(".") ? command : OMSCore.OrderCommand(rawValue: name)?.method ?? "oms." + name
+            let method: String
+            if command.contains(".") {
+                method = command
+            } else if let known = OMSCore.OrderCommand(rawValue: name), known.isTransition {
+                method = known.method
+            } else {
+                throw ValidationError("\(command) is not a lifecycle command; `oms order step --help` lists them")
+            }
             try await client.call(method, params) { result in
-                result["override_id"].map { "override \($0.stringValue ?? "")" }
-                    ?? result["placement_id"].map { $0.stringValue ?? $0.serializedString }
-                    ?? Render.orderLine(result)
+                if let override = result["override_id"] { return "override \(override.stringValue ?? "")" }
+                if let placement = result["placement_id"] { return placement.stringValue ?? placement.serializedString }
+                if result["order"]?.objectValue != nil, let unfilled = result["unfilled_quantity"] {
+                    return "closed \(orderId): executed \(result["executed_quantity"]?.stringValue ?? "?"), "
+                        + "unfilled \(unfilled.stringValue ?? "?")"
+                }
+                return Render.orderLine(result)
             }
         }
     }
