@@ -53,7 +53,7 @@ extension OrderStore {
                 ], prepared: true)
                 rows = results[0]
                 open = try results[1].map(Self.decodePlacement)
-            } catch let error as PostgresError where error.sqlState == "23503" {
+            } catch let error as PostgresError where error.sqlState == SQLState.foreignKeyViolation {
                 throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
                                details: ["placement_id": placementId ?? ""])
             }

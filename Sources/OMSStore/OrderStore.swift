@@ -55,7 +55,7 @@ public struct OrderStore: Sendable {
         do {
             _ = try await database.rows(actor.scope, prepared: query)
             return order
-        } catch let error as PostgresError where error.sqlState == "23505"
+        } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation
             && error.constraint == "orders_idempotency_key_unique"
         {
             guard let key = idempotencyKey, let first = try await self.order(idempotencyKey: key, actor: actor) else {
@@ -97,14 +97,14 @@ public struct OrderStore: Sendable {
 
     static func mapCreateError(_ error: PostgresError, draft: NewOrder) -> any Error {
         switch (error.sqlState, error.constraint) {
-        case ("23503", "orders_portfolio_fk"):
+        case (SQLState.foreignKeyViolation, "orders_portfolio_fk"):
             OMSError(.invalidPortfolio, "unknown portfolio \(draft.portfolioId)", details: ["portfolio_id": draft.portfolioId])
-        case ("23503", "orders_instrument_fk"):
+        case (SQLState.foreignKeyViolation, "orders_instrument_fk"):
             OMSError(.invalidInstrument, "unknown instrument \(draft.instrumentId)",
                      details: ["instrument_id": draft.instrumentId])
-        case ("23503", "orders_basket_fk"):
+        case (SQLState.foreignKeyViolation, "orders_basket_fk"):
             OMSError(.invalidArgument, "unknown basket \(draft.basketId ?? "")", details: ["field": "basket_id"])
-        case ("23505", "orders_client_order_id_unique"):
+        case (SQLState.uniqueViolation, "orders_client_order_id_unique"):
             OMSError(.duplicateOrder, "client_order_id \(draft.clientOrderId ?? "") is already used",
                      details: ["client_order_id": draft.clientOrderId ?? ""])
         default:
