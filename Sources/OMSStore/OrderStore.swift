@@ -85,13 +85,10 @@ public struct OrderStore: Sendable {
                     'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::text::jsonb,
                     \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(order.createdAt),
                     \(order.createdAt))
-                RETURNING tenant_id, order_id
+                RETURNING tenant_id, order_id, version, state
             )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(order.createdAt)
-            FROM ins
+            \(OrderEventRow.insert(.createOrder, from: "ins", fromState: "NULL", actor: actor, payload: payload,
+                                   at: order.createdAt))
             """
     }
 
@@ -140,7 +137,7 @@ public struct OrderStore: Sendable {
                   AND (NOT \(command == .confirmOrder) OR executed_quantity =
                        (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
                         WHERE a.tenant_id = orders.tenant_id AND a.order_id = orders.order_id))
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                  AND \(SQL.entitled(actor, portfolio: "portfolio_id"))
                 FOR UPDATE
             ), upd AS (
                 UPDATE orders o SET state = \(guarded.to.rawValue), version = o.version + 1, updated_at = \(now),
@@ -148,10 +145,8 @@ public struct OrderStore: Sendable {
                 FROM prev WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
                 RETURNING \(unescaped: OrderRow.returning), prev.state AS from_state
             ), ev AS (
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                    actor_id, actor_role, payload, occurred_at)
-                SELECT tenant_id, order_id, version, \(command.rawValue), from_state, state,
-                    \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
+                \(OrderEventRow.insert(command, from: "upd", fromState: "from_state", actor: actor, payload: payload,
+                                       at: now))
                 RETURNING event_id
             ), cr AS (
                 INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations,
