@@ -20,7 +20,8 @@ extension BlockingConnection {
             return queries.indices.map { position in
                 guard position == index else { return .skipped }
                 return .failed(PostgresError(
-                    sqlState: "22021", message: "invalid byte sequence for encoding \"UTF8\": 0x00",
+                    sqlState: SQLState.characterNotInRepertoire,
+                    message: "invalid byte sequence for encoding \"UTF8\": 0x00",
                     detail: "a parameter or the SQL contains a NUL character, which PostgreSQL text cannot hold",
                     statementIndex: index, statement: queries[index].sql))
             }

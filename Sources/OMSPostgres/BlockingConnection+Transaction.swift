@@ -36,7 +36,7 @@ extension BlockingConnection {
             // COMMIT of an aborted block answers ROLLBACK without an error; that is
             // not a success either. The pipeline's abort rule should make it unreachable.
             failure = PostgresError(
-                sqlState: "40000", message: "COMMIT answered \(commit.commandTag)",
+                sqlState: SQLState.transactionRollback, message: "COMMIT answered \(commit.commandTag)",
                 statementIndex: results.count - 1, statement: "COMMIT"
             )
         }

@@ -116,7 +116,8 @@ extension BlockingConnection {
     /// statements that take no parameters, such as `LISTEN`.
     public func quoteIdentifier(_ name: String) throws -> String {
         guard let quoted = PQescapeIdentifier(handle, name, name.utf8.count) else {
-            throw PostgresError(sqlState: "22023", message: String(cString: PQerrorMessage(handle)))
+            throw PostgresError(sqlState: SQLState.invalidParameterValue,
+                                message: String(cString: PQerrorMessage(handle)))
         }
         defer { PQfreemem(quoted) }
         return String(cString: quoted)

@@ -47,15 +47,15 @@ public struct PostgresError: Error, Sendable, Hashable, CustomStringConvertible 
     }
 
     /// 40001: the transaction lost a serialization conflict and may be retried as a whole.
-    public var isSerializationFailure: Bool { sqlState == "40001" }
+    public var isSerializationFailure: Bool { sqlState == SQLState.serializationFailure }
     /// 40P01: the transaction was chosen as a deadlock victim and may be retried as a whole.
-    public var isDeadlock: Bool { sqlState == "40P01" }
+    public var isDeadlock: Bool { sqlState == SQLState.deadlock }
     /// 40001 or 40P01: retrying the whole transaction is the right answer.
     public var isRetryable: Bool { isSerializationFailure || isDeadlock }
     /// 23505.
-    public var isUniqueViolation: Bool { sqlState == "23505" }
+    public var isUniqueViolation: Bool { sqlState == SQLState.uniqueViolation }
     /// 23514.
-    public var isCheckViolation: Bool { sqlState == "23514" }
+    public var isCheckViolation: Bool { sqlState == SQLState.checkViolation }
     /// True when the failed statement was the transaction's `COMMIT`.
     public var isCommitFailure: Bool { statement == "COMMIT" }
 

@@ -13,7 +13,8 @@ public enum StatementResult: Sendable {
         case .rows(let rows): return rows
         case .failed(let error): throw error
         case .skipped:
-            throw PostgresError(sqlState: "25P02", message: "skipped: an earlier statement of the pipeline failed")
+            throw PostgresError(sqlState: SQLState.inFailedTransaction,
+                                message: "skipped: an earlier statement of the pipeline failed")
         }
     }
 }

@@ -26,17 +26,12 @@ public struct AllocationStore: Sendable {
     ) async throws -> Allocation {
         try NumericDomain.quantity.check(quantity, field: "quantity")
         return try await database.runner.transaction(actor.scope) { connection in
-            let rows = try await connection.rows(prepared: """
-                SELECT \(unescaped: OrderRow.columns),
-                    (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
-                     WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated,
-                    (SELECT ac.portfolio_id FROM accounts ac
-                     WHERE ac.tenant_id = o.tenant_id AND ac.account_id = \(accountId)) AS account_portfolio_id
-                FROM orders o
-                WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                FOR UPDATE OF o
-                """)
+            let rows = try await connection.rows(prepared: OrderRow.select(orderId, actor: actor, adding: """
+                (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
+                 WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated,
+                (SELECT ac.portfolio_id FROM accounts ac
+                 WHERE ac.tenant_id = o.tenant_id AND ac.account_id = \(accountId)) AS account_portfolio_id
+                """, locked: true))
             guard let row = rows.first else {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
@@ -90,7 +85,7 @@ public struct AllocationStore: Sendable {
                      WHERE ac.tenant_id = a.tenant_id AND ac.account_id = \(accountId)) AS account_portfolio_id
                 FROM allocations a JOIN orders o ON o.tenant_id = a.tenant_id AND o.order_id = a.order_id
                 WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                  AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
                 FOR UPDATE OF o, a
                 """)
             guard let row = rows.first else {
@@ -134,7 +129,7 @@ public struct AllocationStore: Sendable {
             SELECT \(unescaped: Self.columns)
             FROM allocations a JOIN orders o ON o.tenant_id = a.tenant_id AND o.order_id = a.order_id
             WHERE a.tenant_id = \(actor.tenantId) AND a.allocation_id = \(allocationId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
             """)
         guard let row = rows.first else { throw Self.notFound(allocationId) }
         return try Self.decode(row)
@@ -207,10 +202,7 @@ extension AllocationStore {
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(order.orderId)
                 RETURNING tenant_id, order_id, version, state
             )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, version, \(command.rawValue), state, state,
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
+            \(OrderEventRow.insert(command, from: "upd", fromState: "state", actor: actor, payload: payload, at: now))
             RETURNING 1
             """
     }

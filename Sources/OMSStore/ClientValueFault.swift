@@ -12,7 +12,8 @@ public enum ClientValueFault {
     /// SQLSTATEs raised by a value rather than by the server: class 22 (data
     /// exception) and the integrity violations a single value can cause.
     static func isClientValueState(_ state: String) -> Bool {
-        state.hasPrefix("22") || ["23502", "23503", "23514"].contains(state)
+        state.hasPrefix(SQLState.dataExceptionClass)
+            || [SQLState.notNullViolation, SQLState.foreignKeyViolation, SQLState.checkViolation].contains(state)
     }
 
     /// The INVALID_ARGUMENT for `error`, or nil when it is not a value's fault.
@@ -21,12 +22,13 @@ public enum ClientValueFault {
         else { return nil }
         let field = field(column: error.column, constraint: error.constraint, table: error.table)
         let why = switch state {
-        case "23502": "is required"
-        case "23503": "refers to something that does not exist"
-        case "23514": "is outside the allowed values (constraint \(error.constraint ?? "?"))"
-        case "22021", "22P05": "holds a character PostgreSQL cannot store"
-        case "22003": "is out of range"
-        case "22001": "is too long"
+        case SQLState.notNullViolation: "is required"
+        case SQLState.foreignKeyViolation: "refers to something that does not exist"
+        case SQLState.checkViolation: "is outside the allowed values (constraint \(error.constraint ?? "?"))"
+        case SQLState.characterNotInRepertoire, SQLState.untranslatableCharacter:
+            "holds a character PostgreSQL cannot store"
+        case SQLState.numericValueOutOfRange: "is out of range"
+        case SQLState.stringDataRightTruncation: "is too long"
         default: "is not a valid value (SQLSTATE \(state))"
         }
         return OMSError(.invalidArgument, "\(field ?? "a value"): \(why)",

@@ -2,10 +2,11 @@ import Foundation
 import OMSCore
 import OMSPostgres
 
-/// How an order row is selected and decoded; one place for the column list.
-enum OrderRow {
+/// How an order row is selected and decoded; one place for the column list
+/// (the benchmark's transcription of the store's statements uses it too).
+package enum OrderRow {
     /// The order columns, for `SELECT \(unescaped: OrderRow.columns) FROM orders o`.
-    static let columns = """
+    package static let columns = """
         o.tenant_id, o.order_id, o.portfolio_id, o.instrument_id, o.direction, o.order_type, \
         o.time_in_force, o.ordered_quantity, o.limit_price, o.stop_price, o.expire_at, \
         o.executed_quantity, o.state, o.basket_id, o.counterparty_id, o.metadata::text AS metadata, \
@@ -14,6 +15,20 @@ enum OrderRow {
 
     /// Same columns for `RETURNING` from an `UPDATE orders o`.
     static let returning = columns
+
+    /// The order `orderId` as `actor` may see it (its tenant, a portfolio it
+    /// is entitled to), with `extra` columns computed from the row `o`
+    /// (`(SELECT …) AS name, …`); `locked` holds the row lock until the
+    /// transaction ends.
+    static func select(_ orderId: String, actor: Principal, adding extra: SQL? = nil, locked: Bool) -> SQL {
+        let extra: SQL = extra.map { (more: SQL) -> SQL in ",\n    \(more)" } ?? ""
+        return """
+        SELECT \(unescaped: columns)\(extra)
+        FROM orders o
+        WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
+          AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))\(unescaped: locked ? "\nFOR UPDATE OF o" : "")
+        """
+    }
 
     static func decode(_ row: Row) throws -> Order {
         let r = row

@@ -39,7 +39,7 @@ extension OrderStore {
         let orders = try await database.rows(actor.scope, """
             SELECT order_id FROM orders
             WHERE tenant_id = \(actor.tenantId) AND basket_id = \(basketId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "portfolio_id"))
             ORDER BY order_id
             """).map { try $0.decode(String.self) }
         return Basket(basketId: basketId, name: name, createdBy: createdBy, createdAt: createdAt, orderIds: orders)

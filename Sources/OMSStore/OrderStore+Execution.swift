@@ -3,7 +3,7 @@ import OMSCore
 import OMSPostgres
 
 extension OrderStore {
-    static let placementColumns = """
+    package static let placementColumns = """
         p.placement_id, p.order_id, p.venue, p.broker_id, p.strategy, p.quantity, p.filled_quantity, \
         p.state, p.created_at
         """
@@ -29,15 +29,10 @@ extension OrderStore {
         actor: Principal
     ) async throws -> Placement {
         try await database.runner.transaction(actor.scope) { connection in
-            let rows = try await connection.rows(prepared: """
-                SELECT \(unescaped: OrderRow.columns),
-                    (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p
-                     WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity
-                FROM orders o
-                WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                FOR UPDATE OF o
-                """)
+            let rows = try await connection.rows(prepared: OrderRow.select(orderId, actor: actor, adding: """
+                (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p
+                 WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity
+                """, locked: true))
             guard let row = rows.first else {
                 throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
             }
@@ -62,10 +57,8 @@ extension OrderStore {
                     WHERE tenant_id = \(actor.tenantId) AND order_id = \(orderId)
                     RETURNING tenant_id, order_id, version, state
                 )
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                    actor_id, actor_role, payload, occurred_at)
-                SELECT tenant_id, order_id, version, 'create_placement', \(order.state.rawValue), state,
-                    \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
+                \(OrderEventRow.insert(.createPlacement, from: "upd", fromState: "\(order.state.rawValue)",
+                                       actor: actor, payload: payload, at: now))
                 """)
             return placement
         }
@@ -81,14 +74,14 @@ extension OrderStore {
             SELECT \(unescaped: Self.placementColumns) FROM placements p JOIN orders o
               ON o.tenant_id = p.tenant_id AND o.order_id = p.order_id
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
             """
         let updated = try await database.rows(actor.scope, """
             UPDATE placements p SET state = 'CANCELED', updated_at = \(now)
             FROM orders o
             WHERE p.tenant_id = \(actor.tenantId) AND p.placement_id = \(placementId) AND p.state = 'OPEN'
               AND o.tenant_id = p.tenant_id AND o.order_id = p.order_id
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
             RETURNING \(unescaped: Self.placementColumns)
             """)
         if let row = updated.first { return try Self.decodePlacement(row) }

@@ -35,10 +35,7 @@ extension OrderStore {
                 let results = try await connection.batch([
                     """
                         WITH o AS (
-                            SELECT \(unescaped: OrderRow.columns) FROM orders o
-                            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-                              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-                            FOR UPDATE OF o
+                            \(OrderRow.select(orderId, actor: actor, locked: true))
                         ), claim AS (
                             INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at,
                                 order_version, recorded_by)
@@ -53,7 +50,7 @@ extension OrderStore {
                 ], prepared: true)
                 rows = results[0]
                 open = try results[1].map(Self.decodePlacement)
-            } catch let error as PostgresError where error.sqlState == "23503" {
+            } catch let error as PostgresError where error.sqlState == SQLState.foreignKeyViolation {
                 throw OMSError(.placementNotFound, "placement \(placementId ?? "") not found",
                                details: ["placement_id": placementId ?? ""])
             }
@@ -148,10 +145,8 @@ extension OrderStore {
                 WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(order.orderId)
                   AND p.placement_id = ANY(ids.placement_ids)
             )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, version, 'record_fill', \(state.rawValue), state,
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
+            \(OrderEventRow.insert(.recordFill, from: "upd", fromState: "\(state.rawValue)", actor: actor,
+                                   payload: payload, at: now))
             """)
     }
 

@@ -43,11 +43,8 @@ public struct OrderLink: Sendable, Equatable, Codable {
 extension OrderStore {
     /// The order if it exists in the actor's tenant and the actor is entitled to its portfolio.
     public func order(_ orderId: String, actor: Principal) async throws -> Order? {
-        try await database.rows(actor.scope, prepared: """
-            SELECT \(unescaped: OrderRow.columns) FROM orders o
-            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-            """).first.map(OrderRow.decode)
+        try await database.rows(actor.scope, prepared: OrderRow.select(orderId, actor: actor, locked: false))
+            .first.map(OrderRow.decode)
     }
 
     /// The order, or ORDER_NOT_FOUND.
@@ -62,18 +59,13 @@ extension OrderStore {
         try await database.rows(actor.scope, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.idempotency_key = \(idempotencyKey)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
             """).first.map(OrderRow.decode)
     }
 
     /// Locks and reads the order inside a transaction.
     func lockOrder(_ orderId: String, actor: Principal, on connection: Transaction) async throws -> Order {
-        let rows = try await connection.rows("""
-            SELECT \(unescaped: OrderRow.columns) FROM orders o
-            WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
-            FOR UPDATE
-            """)
+        let rows = try await connection.rows(OrderRow.select(orderId, actor: actor, locked: true))
         guard let row = rows.first else {
             throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
         }
@@ -92,7 +84,7 @@ extension OrderStore {
         return try await database.rows(actor.scope, """
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
               AND (\(filter.portfolioId)::text IS NULL OR o.portfolio_id = \(filter.portfolioId))
               AND (\(filter.instrumentId)::text IS NULL OR o.instrument_id = \(filter.instrumentId))
               AND (\(filter.state?.rawValue)::text IS NULL OR o.state = \(filter.state?.rawValue))

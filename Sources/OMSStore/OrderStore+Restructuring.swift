@@ -19,7 +19,7 @@ extension OrderStore {
         let orders = try await connection.rows("""
             SELECT \(unescaped: OrderRow.columns) FROM orders o
             WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = ANY(\(ids))
-              AND (\(actor.portfolioIds)::text[] IS NULL OR o.portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+              AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))
             ORDER BY o.order_id FOR UPDATE
             """).map(OrderRow.decode)
         if let missing = ids.first(where: { id in !orders.contains { $0.orderId == id } }) {
@@ -40,10 +40,8 @@ extension OrderStore {
                 WHERE tenant_id = \(actor.tenantId) AND order_id = \(before.orderId)
                 RETURNING tenant_id, order_id, version, state
             )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, version, \(command.rawValue), \(before.state.rawValue), state,
-                \(actor.principalId), \(actor.role.rawValue), \(payload.jsonString())::jsonb, \(now) FROM upd
+            \(OrderEventRow.insert(command, from: "upd", fromState: "\(before.state.rawValue)", actor: actor,
+                                   payload: payload.jsonString(), at: now))
             """
     }
 

@@ -24,10 +24,8 @@ extension OrderStore {
                     WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
                     RETURNING \(unescaped: OrderRow.returning)
                 ), ev AS (
-                    INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                        actor_id, actor_role, payload, occurred_at)
-                    SELECT tenant_id, order_id, version, 'update_order', \(current.state.rawValue), state,
-                        \(actor.principalId), \(actor.role.rawValue), \(payload)::jsonb, \(now) FROM upd
+                    \(OrderEventRow.insert(.updateOrder, from: "upd", fromState: "\(current.state.rawValue)",
+                                           actor: actor, payload: payload, at: now))
                 )
                 SELECT * FROM upd
                 """)

@@ -55,7 +55,7 @@ public struct OrderStore: Sendable {
         do {
             _ = try await database.rows(actor.scope, prepared: query)
             return order
-        } catch let error as PostgresError where error.sqlState == "23505"
+        } catch let error as PostgresError where error.sqlState == SQLState.uniqueViolation
             && error.constraint == "orders_idempotency_key_unique"
         {
             guard let key = idempotencyKey, let first = try await self.order(idempotencyKey: key, actor: actor) else {
@@ -85,26 +85,23 @@ public struct OrderStore: Sendable {
                     'CREATED', \(order.basketId), \(order.counterpartyId), \(order.metadata.jsonText)::text::jsonb,
                     \(order.clientOrderId), \(idempotencyKey), \(order.createdBy), 1, \(order.createdAt),
                     \(order.createdAt))
-                RETURNING tenant_id, order_id
+                RETURNING tenant_id, order_id, version, state
             )
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                actor_id, actor_role, payload, occurred_at)
-            SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED',
-                \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(order.createdAt)
-            FROM ins
+            \(OrderEventRow.insert(.createOrder, from: "ins", fromState: "NULL", actor: actor, payload: payload,
+                                   at: order.createdAt))
             """
     }
 
     static func mapCreateError(_ error: PostgresError, draft: NewOrder) -> any Error {
         switch (error.sqlState, error.constraint) {
-        case ("23503", "orders_portfolio_fk"):
+        case (SQLState.foreignKeyViolation, "orders_portfolio_fk"):
             OMSError(.invalidPortfolio, "unknown portfolio \(draft.portfolioId)", details: ["portfolio_id": draft.portfolioId])
-        case ("23503", "orders_instrument_fk"):
+        case (SQLState.foreignKeyViolation, "orders_instrument_fk"):
             OMSError(.invalidInstrument, "unknown instrument \(draft.instrumentId)",
                      details: ["instrument_id": draft.instrumentId])
-        case ("23503", "orders_basket_fk"):
+        case (SQLState.foreignKeyViolation, "orders_basket_fk"):
             OMSError(.invalidArgument, "unknown basket \(draft.basketId ?? "")", details: ["field": "basket_id"])
-        case ("23505", "orders_client_order_id_unique"):
+        case (SQLState.uniqueViolation, "orders_client_order_id_unique"):
             OMSError(.duplicateOrder, "client_order_id \(draft.clientOrderId ?? "") is already used",
                      details: ["client_order_id": draft.clientOrderId ?? ""])
         default:
@@ -140,7 +137,7 @@ public struct OrderStore: Sendable {
                   AND (NOT \(command == .confirmOrder) OR executed_quantity =
                        (SELECT coalesce(sum(a.quantity), 0) FROM allocations a
                         WHERE a.tenant_id = orders.tenant_id AND a.order_id = orders.order_id))
-                  AND (\(actor.portfolioIds)::text[] IS NULL OR portfolio_id = ANY(\(actor.portfolioIds)::text[]))
+                  AND \(SQL.entitled(actor, portfolio: "portfolio_id"))
                 FOR UPDATE
             ), upd AS (
                 UPDATE orders o SET state = \(guarded.to.rawValue), version = o.version + 1, updated_at = \(now),
@@ -148,10 +145,8 @@ public struct OrderStore: Sendable {
                 FROM prev WHERE o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId)
                 RETURNING \(unescaped: OrderRow.returning), prev.state AS from_state
             ), ev AS (
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state,
-                    actor_id, actor_role, payload, occurred_at)
-                SELECT tenant_id, order_id, version, \(command.rawValue), from_state, state,
-                    \(actor.principalId), \(actor.role.rawValue), \(payload)::text::jsonb, \(now) FROM upd
+                \(OrderEventRow.insert(command, from: "upd", fromState: "from_state", actor: actor, payload: payload,
+                                       at: now))
                 RETURNING event_id
             ), cr AS (
                 INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations,

@@ -24,9 +24,10 @@ public struct ReferenceStore: Sendable {
     static func mapped(_ error: any Error, exists: String, missing: (String?) -> OMSError) -> any Error {
         guard let error = error as? PostgresError else { return error }
         switch error.sqlState {
-        case "23505": return OMSError(.alreadyExists, "\(exists) already exists")
-        case "23503": return missing(error.constraint)
-        case "23514", "22P02", "22003": return OMSError(.invalidArgument, "invalid value: \(error.message)")
+        case SQLState.uniqueViolation: return OMSError(.alreadyExists, "\(exists) already exists")
+        case SQLState.foreignKeyViolation: return missing(error.constraint)
+        case SQLState.checkViolation, SQLState.invalidTextRepresentation, SQLState.numericValueOutOfRange:
+            return OMSError(.invalidArgument, "invalid value: \(error.message)")
         default: return error
         }
     }

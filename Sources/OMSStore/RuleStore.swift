@@ -85,7 +85,7 @@ public struct RuleStore: Sendable {
         let rows = try await database.rows(actor.scope, """
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId) AND r.rule_id = \(ruleId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
+              AND \(SQL.entitled(actor, anyPortfolioIn: "r.target_accounts"))
             """)
         guard let row = rows.first else { throw Self.notFound(ruleId) }
         return try RuleRow.decode(row)
@@ -96,7 +96,7 @@ public struct RuleStore: Sendable {
         try await database.rows(actor.scope, """
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
+              AND \(SQL.entitled(actor, anyPortfolioIn: "r.target_accounts"))
               AND (\(filter.portfolioId)::text IS NULL OR r.target_accounts @> ARRAY[\(filter.portfolioId)::text])
               AND (\(filter.ruleType?.rawValue)::text IS NULL OR r.rule_type = \(filter.ruleType?.rawValue))
               AND (\(filter.active)::boolean IS NULL OR r.active = \(filter.active))
@@ -178,7 +178,7 @@ extension RuleStore {
         let rows = try await connection.rows("""
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId) AND r.rule_id = \(ruleId)
-              AND (\(actor.portfolioIds)::text[] IS NULL OR r.target_accounts && \(actor.portfolioIds)::text[])
+              AND \(SQL.entitled(actor, anyPortfolioIn: "r.target_accounts"))
             FOR UPDATE
             """)
         guard let row = rows.first else { throw Self.notFound(ruleId) }

@@ -5,70 +5,107 @@ import OMSPostgres
 /// One SQL statement with its parameters, written as a string with Swift
 /// values interpolated: `"SELECT … WHERE order_id = \(orderId)"` sends
 /// `order_id = $1` and the value as text, never spliced into the SQL.
-/// `\(unescaped: text)` splices trusted SQL (column lists), nothing else.
+/// `\(unescaped: text)` splices trusted SQL (column lists), nothing else;
+/// `\(fragment)` splices an `SQL` written once for many statements (the
+/// entitlement predicate, the event insert) with its parameters, numbered
+/// on from the statement's own.
 ///
 /// Every parameter declares its PostgreSQL type from its Swift type
 /// (`SQLEncodable.sqlType`), also when it is NULL, so `$1::text[] IS NULL`
 /// and `$2 IS NULL OR …` plan the same on every call and a prepared
 /// statement's parameter types do not depend on its first call's values.
 public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation {
-    /// The SQL with `$1`, `$2`, … placeholders.
-    public private(set) var text: String
+    /// The SQL around the parameters: one more piece than there are
+    /// parameters, so a fragment's placeholders are numbered only when it is
+    /// part of a whole statement.
+    private var pieces: [String]
     /// The parameters' text forms, `nil` for NULL.
     public private(set) var parameters: [String?]
     /// The parameters' declared types.
     public private(set) var types: [PostgresType]
 
+    /// The SQL with `$1`, `$2`, … placeholders.
+    public var text: String {
+        var text = pieces[0]
+        for (index, piece) in pieces.dropFirst().enumerated() {
+            text += "$\(index + 1)" + piece
+        }
+        return text
+    }
+
     public init(stringLiteral value: String) {
-        self.text = value
+        self.pieces = [value]
         self.parameters = []
         self.types = []
     }
 
     public init(stringInterpolation: StringInterpolation) {
-        self.text = stringInterpolation.text
+        self.pieces = stringInterpolation.pieces
         self.parameters = stringInterpolation.parameters
         self.types = stringInterpolation.types
     }
 
     public struct StringInterpolation: StringInterpolationProtocol {
-        var text = ""
+        var pieces = [""]
         var parameters: [String?] = []
         var types: [PostgresType] = []
 
         public init(literalCapacity: Int, interpolationCount: Int) {
-            text.reserveCapacity(literalCapacity + interpolationCount * 3)
+            pieces.reserveCapacity(interpolationCount + 1)
             parameters.reserveCapacity(interpolationCount)
             types.reserveCapacity(interpolationCount)
         }
 
         public mutating func appendLiteral(_ literal: String) {
-            text += literal
+            pieces[pieces.count - 1] += literal
         }
 
         /// A parameter.
         public mutating func appendInterpolation<Value: SQLEncodable>(_ value: Value) {
             parameters.append(value.sqlText)
             types.append(Value.sqlType)
-            text += "$\(parameters.count)"
+            pieces.append("")
         }
 
         /// A parameter that may be NULL, typed as its wrapped type.
         public mutating func appendInterpolation<Value: SQLEncodable>(_ value: Value?) {
             parameters.append(value?.sqlText)
             types.append(Value.sqlType)
-            text += "$\(parameters.count)"
+            pieces.append("")
         }
 
         /// Trusted SQL text, spliced as it is.
         public mutating func appendInterpolation(unescaped sql: String) {
-            text += sql
+            appendLiteral(sql)
+        }
+
+        /// A fragment and its parameters, spliced in place.
+        public mutating func appendInterpolation(_ fragment: SQL) {
+            appendLiteral(fragment.pieces[0])
+            pieces += fragment.pieces.dropFirst()
+            parameters += fragment.parameters
+            types += fragment.types
         }
     }
 
     /// The statement to send: prepared once per connection (hot, fixed SQL) or unnamed.
     func query(prepared: Bool) -> Query {
-        prepared ? Query(Statement(text, parameterTypes: types), parameters) : Query(text, parameters, types: types)
+        let text = text
+        return prepared
+            ? Query(Statement(text, parameterTypes: types), parameters) : Query(text, parameters, types: types)
+    }
+
+    /// The SQL with each parameter written in as an untyped literal (`NULL`
+    /// or a quoted string), for pgbench scripts that transcribe the store's
+    /// statements; only for parameters whose place fixes their type (a cast,
+    /// a text column).
+    package var inlined: String {
+        var text = pieces[0]
+        for (parameter, piece) in zip(parameters, pieces.dropFirst()) {
+            text += parameter.map { "'" + $0.replacingOccurrences(of: "'", with: "''") + "'" } ?? "NULL"
+            text += piece
+        }
+        return text
     }
 }
 

@@ -90,7 +90,8 @@ public struct TransactionRunner: Sendable {
         }
         // COMMIT of an aborted block answers ROLLBACK without an error; that is not a success.
         if case .rows(let commit) = results[results.count - 1], commit.commandTag != "COMMIT" {
-            throw PostgresError(sqlState: "40000", message: "COMMIT answered \(commit.commandTag)", statement: "COMMIT")
+            throw PostgresError(sqlState: SQLState.transactionRollback, message: "COMMIT answered \(commit.commandTag)",
+                                statement: "COMMIT")
         }
     }
 
@@ -149,7 +150,9 @@ public struct TransactionRunner: Sendable {
         case is ConnectionError, is PoolTimeoutError, is PoolClosedError:
             return true
         case let error as PostgresError:
-            return error.sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03", "53300"].contains(error.sqlState)
+            return error.sqlState.hasPrefix(SQLState.connectionExceptionClass)
+                || [SQLState.adminShutdown, SQLState.crashShutdown, SQLState.cannotConnectNow,
+                    SQLState.tooManyConnections].contains(error.sqlState)
         default:
             return false
         }
@@ -163,17 +166,6 @@ public struct TransactionRunner: Sendable {
         default: nil
         }
     }
-}
-
-/// SQLSTATEs the store acts on.
-public enum SQLState {
-    public static let serializationFailure = "40001"
-    public static let deadlock = "40P01"
-    public static let uniqueViolation = "23505"
-    public static let foreignKeyViolation = "23503"
-    public static let checkViolation = "23514"
-    public static let notNullViolation = "23502"
-    public static let readOnlyTransaction = "25006"
 }
 
 /// Thrown by a command that found the database changed under it between its

@@ -1,8 +1,16 @@
+import Foundation
+import OMSCore
+import OMSStore
+
 /// The statements the kernel sends, transcribed for pgbench with the values
 /// the kernel would bind: one fill (the `fills` baseline) and one whole
 /// lifecycle (create_order … reconcile_order, as `LifecycleWorkload` drives
-/// it). Keep in step with `OrderStore.insertQuery`, `OrderStore.transition`,
-/// `createPlacement`, `recordFill` and `AllocationStore.create`.
+/// it). The column lists, the entitlement predicate and the event insert are
+/// the store's own (`OrderRow.columns`, `OrderStore.placementColumns`,
+/// `SQL.entitled`, `OrderEventRow.insert`, with the values written in); the
+/// rest of each statement follows `OrderStore.insertQuery`,
+/// `OrderStore.transition`, `createPlacement`, `recordFill` and
+/// `AllocationStore.create`.
 ///
 /// Deviations in the lifecycle, all so that pgbench's restart of a failed
 /// script from its first statement (with the same variables) changes nothing
@@ -13,15 +21,25 @@
 struct KernelSQL {
     let tenantId: String
 
-    static let orderColumns = """
-        o.tenant_id, o.order_id, o.portfolio_id, o.instrument_id, o.direction, o.order_type, \
-        o.time_in_force, o.ordered_quantity, o.limit_price, o.stop_price, o.expire_at, \
-        o.executed_quantity, o.state, o.basket_id, o.counterparty_id, o.metadata::text AS metadata, \
-        o.client_order_id, o.cancel_reason, o.created_by, o.version, o.created_at, o.updated_at
-        """
-
     private var order: String { "'KL-' || :n" }
     private var t: String { "'\(tenantId)'" }
+
+    /// The entitlement predicate for the bench's principals, who have no
+    /// portfolio list (entitled to every portfolio of the tenant).
+    private static func entitled(_ column: String) -> String {
+        SQL.entitled(Principal(tenantId: "", principalId: "", role: .pm, portfolioIds: nil), portfolio: column).inlined
+    }
+
+    /// The event insert with the values written in, on one line. `fromState`
+    /// and `payload` (JSON text) are SQL expressions.
+    private static func event(_ command: String, from rows: String = "upd", fromState: String, actor: String,
+                              role: String, payload: String) -> String {
+        let insert = OrderEventRow.insert(
+            command: "\(command)", from: rows, fromState: "\(unescaped: fromState)", actorId: "\(actor)",
+            actorRole: "\(role)", payload: "\(unescaped: payload)", occurredAt: "now()")
+        return insert.inlined.split(whereSeparator: \.isNewline)
+            .map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+    }
 
     /// One transaction per command, as `Database.rows` and `TransactionRunner` send them.
     private func transaction(_ statements: String...) -> String {
@@ -36,13 +54,12 @@ struct KernelSQL {
             AND state = ANY(ARRAY['\(from)']) AND (NOT false OR executed_quantity = 0) \
             AND (NOT \(confirm) OR executed_quantity = (SELECT coalesce(sum(a.quantity), 0) FROM allocations a \
             WHERE a.tenant_id = orders.tenant_id AND a.order_id = orders.order_id)) \
-            AND (NULL::text[] IS NULL OR portfolio_id = ANY(NULL::text[])) FOR UPDATE), \
+            AND \(Self.entitled("portfolio_id")) FOR UPDATE), \
             upd AS (UPDATE orders o SET state = '\(to)', version = o.version + 1, updated_at = now(), \
             cancel_reason = CASE WHEN false THEN NULL ELSE o.cancel_reason END FROM prev \
-            WHERE o.tenant_id = \(t) AND o.order_id = \(order) RETURNING \(Self.orderColumns), prev.state AS from_state), \
-            ev AS (INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
-            actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, '\(command)', from_state, state, \
-            '\(actor)', '\(role)', '{}'::text::jsonb, now() FROM upd RETURNING event_id), \
+            WHERE o.tenant_id = \(t) AND o.order_id = \(order) RETURNING \(OrderRow.columns), prev.state AS from_state), \
+            ev AS (\(Self.event(command, fromState: "from_state", actor: actor, role: role, payload: "'{}'")) \
+            RETURNING event_id), \
             cr AS (INSERT INTO compliance_results (tenant_id, result_id, order_id, phase, verdict, violations, reason, \
             approver_id, decided_by, decided_at) SELECT tenant_id, \(resultId), order_id, \
             \(verdict.map { "'\($0.phase)'" } ?? "NULL"), \(verdict == nil ? "NULL" : "'PASSED'"), \
@@ -60,16 +77,16 @@ struct KernelSQL {
                       executed: String, placementFilled: String, state: String, placementState: String,
                       from: String, expectedVersion: Int? = nil, readBack: Bool = false) -> String {
         let end = readBack ? " \\gset" : ";"  // \gset ends a query of its own
+        let payload = "('{\"fill\": {\"exec_id\": \"' || \(execId) || '\", \"price\": \(price), \"quantity\": \(quantity)}}')"
         return "BEGIN ISOLATION LEVEL SERIALIZABLE;\n" + """
-            WITH o AS (SELECT \(Self.orderColumns) FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
-            AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o), \
+            WITH o AS (SELECT \(OrderRow.columns) FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
+            AND \(Self.entitled("o.portfolio_id")) FOR UPDATE OF o), \
             claim AS (INSERT INTO fills (tenant_id, exec_id, order_id, placement_id, quantity, price, executed_at, \
             order_version, recorded_by) SELECT o.tenant_id, \(execId), o.order_id, NULL, \(quantity), \(price), now(), \
             o.version + 1, 'bench-trader' FROM o ON CONFLICT (tenant_id, exec_id) DO NOTHING RETURNING exec_id) \
             SELECT o.*, EXISTS (SELECT 1 FROM claim) AS claimed FROM o\(end)
-            SELECT p.placement_id, p.order_id, p.venue, p.broker_id, p.strategy, p.quantity, p.filled_quantity, p.state, \
-            p.created_at FROM placements p WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.state = 'OPEN' \
-            ORDER BY p.created_at, p.placement_id FOR UPDATE\(end)
+            SELECT \(OrderStore.placementColumns) FROM placements p WHERE p.tenant_id = \(t) \
+            AND p.order_id = \(order) AND p.state = 'OPEN' ORDER BY p.created_at, p.placement_id FOR UPDATE\(end)
 
             """
             + (readBack ? "\\set q :executed_quantity + \(quantity)\n\\set pq :filled_quantity + \(quantity)\n" : "")
@@ -83,10 +100,7 @@ struct KernelSQL {
             [array_position(ids.placement_ids, p.placement_id)], updated_at = now() FROM ids \
             WHERE p.tenant_id = \(t) AND p.order_id = \(order) AND p.placement_id = ANY(ids.placement_ids) \
             AND EXISTS (SELECT 1 FROM upd)) \
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, \
-            payload, occurred_at) SELECT tenant_id, order_id, version, 'record_fill', '\(from)', state, 'bench-trader', \
-            'Trader', ('{"fill": {"exec_id": "' || \(execId) || '", "price": \(price), "quantity": \(quantity)}}')::text::jsonb, \
-            now() FROM upd;
+            \(Self.event("record_fill", fromState: "'\(from)'", actor: "bench-trader", role: "Trader", payload: payload));
             COMMIT;
 
             """
@@ -109,10 +123,9 @@ struct KernelSQL {
                 counterparty_id, metadata, client_order_id, idempotency_key, created_by, version, created_at, updated_at) \
                 VALUES (\(t), \(order), 'BENCH-P', 'BENCH-I', 'Buy', 'Limit', 'Day', 100, 10.5, NULL, NULL, 0, 'CREATED', \
                 NULL, NULL, NULL::text::jsonb, NULL, NULL, 'bench-pm', 1, now(), now()) ON CONFLICT DO NOTHING \
-                RETURNING tenant_id, order_id) \
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
-                actor_role, payload, occurred_at) SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED', \
-                'bench-pm', 'PM', '{"order": {}}'::text::jsonb, now() FROM ins
+                RETURNING tenant_id, order_id, version, state) \
+                \(Self.event("create_order", from: "ins", fromState: "NULL", actor: "bench-pm", role: "PM",
+                             payload: #"'{"order": {}}'"#))
                 """)
             + transition("request_pre_trade_compliance", from: "CREATED", to: "PENDING_PRE_TRADE_COMPLIANCE",
                          actor: "bench-pm", role: "PM")
@@ -122,19 +135,18 @@ struct KernelSQL {
             + transition("send_to_trader", from: "PRE_TRADE_COMPLIANCE_PASSED", to: "SENT_TO_TRADER",
                          actor: "bench-pm", role: "PM")
             + transaction("""
-                SELECT \(Self.orderColumns), (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p \
+                SELECT \(OrderRow.columns), (SELECT coalesce(sum(p.quantity - p.filled_quantity), 0) FROM placements p \
                 WHERE p.tenant_id = o.tenant_id AND p.order_id = o.order_id AND p.state = 'OPEN') AS open_quantity \
                 FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
-                AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o
+                AND \(Self.entitled("o.portfolio_id")) FOR UPDATE OF o
                 """, """
                 WITH pl AS (INSERT INTO placements (tenant_id, placement_id, order_id, venue, broker_id, strategy, quantity, \
                 filled_quantity, state, created_by, created_at, updated_at) VALUES (\(t), 'KLP-' || :n, \(order), 'XBENCH', \
                 NULL, NULL, 100, 0, 'OPEN', 'bench-trader', now(), now()) ON CONFLICT DO NOTHING), \
                 upd AS (UPDATE orders SET state = 'ROUTED', version = version + 1, updated_at = now() \
                 WHERE tenant_id = \(t) AND order_id = \(order) AND version = 4 RETURNING tenant_id, order_id, version, state) \
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
-                actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'create_placement', \
-                'SENT_TO_TRADER', state, 'bench-trader', 'Trader', '{"placement": {}}'::text::jsonb, now() FROM upd
+                \(Self.event("create_placement", fromState: "'SENT_TO_TRADER'", actor: "bench-trader", role: "Trader",
+                             payload: #"'{"placement": {}}'"#))
                 """)
             + fill(order: order, execId: "('KLF1-' || :n)", placementId: "'KLP-' || :n", quantity: "60", price: "10.5",
                    executed: "60", placementFilled: "'60'", state: "PARTIALLY_FILLED", placementState: "OPEN",
@@ -151,24 +163,20 @@ struct KernelSQL {
                          to: "POST_TRADE_COMPLIANCE_PASSED", actor: "bench-compliance", role: "Compliance",
                          verdict: ("KLR2", "POST_TRADE"))
             + transaction("""
-                SELECT \(Self.orderColumns), (SELECT coalesce(sum(a.quantity), 0) FROM allocations a \
+                SELECT \(OrderRow.columns), (SELECT coalesce(sum(a.quantity), 0) FROM allocations a \
                 WHERE a.tenant_id = o.tenant_id AND a.order_id = o.order_id) AS allocated, (SELECT ac.portfolio_id \
                 FROM accounts ac WHERE ac.tenant_id = o.tenant_id AND ac.account_id = 'BENCH-A') AS account_portfolio_id \
                 FROM orders o WHERE o.tenant_id = \(t) AND o.order_id = \(order) \
-                AND (NULL::text[] IS NULL OR o.portfolio_id = ANY(NULL::text[])) FOR UPDATE OF o
+                AND \(Self.entitled("o.portfolio_id")) FOR UPDATE OF o
                 """, """
                 INSERT INTO allocations AS a (tenant_id, allocation_id, order_id, account_id, portfolio_id, quantity, \
                 created_by, created_at, updated_at, version) VALUES (\(t), 'KLA-' || :n, \(order), 'BENCH-A', 'BENCH-P', \
-                100, 'bench-ops', now(), now(), 1) ON CONFLICT DO NOTHING RETURNING a.allocation_id, a.order_id, a.account_id, \
-                a.portfolio_id AS allocation_portfolio_id, a.quantity AS allocation_quantity, a.created_by AS \
-                allocation_created_by, a.version AS allocation_version, a.created_at AS allocation_created_at, \
-                a.updated_at AS allocation_updated_at
+                100, 'bench-ops', now(), now(), 1) ON CONFLICT DO NOTHING RETURNING 1
                 """, """
                 WITH upd AS (UPDATE orders SET version = version + 1, updated_at = now() WHERE tenant_id = \(t) \
                 AND order_id = \(order) AND version = 11 RETURNING tenant_id, order_id, version, state) \
-                INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, \
-                actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'create_allocation', state, state, \
-                'bench-ops', 'Ops', '{"allocation": {}}'::text::jsonb, now() FROM upd
+                \(Self.event("create_allocation", fromState: "state", actor: "bench-ops", role: "Ops",
+                             payload: #"'{"allocation": {}}'"#)) RETURNING 1
                 """)
             + transition("confirm_order", from: "POST_TRADE_COMPLIANCE_PASSED", to: "CONFIRMED", actor: "bench-ops",
                          role: "Ops", confirm: true)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EmbeddedPostgres
 import Foundation
+import OMSStore
 
 /// pgbench against the same database and server, at the same client count:
 /// (a) naive SQL, a hand-written script of the same state changes (BEGIN
@@ -47,7 +48,7 @@ struct PgBenchBaseline {
             SELECT state, executed_quantity, ordered_quantity FROM orders WHERE \(order) FOR UPDATE;
             UPDATE orders SET executed_quantity = executed_quantity + 1, state = 'PARTIALLY_FILLED', version = version + 1, updated_at = now() WHERE \(order);
             INSERT INTO fills (tenant_id, exec_id, order_id, quantity, price, executed_at, order_version, recorded_by) SELECT tenant_id, 'pgb-' || md5(random()::text), order_id, 1, 10.25, now(), version, 'pgbench' FROM orders WHERE \(order);
-            INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, 'record_fill', 'ROUTED', state, 'pgbench', 'System', '{}', now() FROM orders WHERE \(order);
+            INSERT INTO order_events (\(OrderEventRow.columns)) SELECT tenant_id, order_id, version, 'record_fill', 'ROUTED', state, 'pgbench', 'System', '{}', now() FROM orders WHERE \(order);
             COMMIT;
 
             """
@@ -68,7 +69,7 @@ struct PgBenchBaseline {
             """
             BEGIN ISOLATION LEVEL SERIALIZABLE;
             SELECT state, version, executed_quantity FROM orders WHERE \(order) FOR UPDATE;
-            \(record)WITH upd AS (UPDATE orders SET state = '\(to)', executed_quantity = \(executed), version = version + 1, updated_at = now() WHERE \(order) AND state = '\(from)' RETURNING tenant_id, order_id, version) INSERT INTO order_events (tenant_id, order_id, sequence, command, from_state, to_state, actor_id, actor_role, payload, occurred_at) SELECT tenant_id, order_id, version, '\(command)', '\(from)', '\(to)', 'pgbench', '\(role)', '{}', now() FROM upd;
+            \(record)WITH upd AS (UPDATE orders SET state = '\(to)', executed_quantity = \(executed), version = version + 1, updated_at = now() WHERE \(order) AND state = '\(from)' RETURNING tenant_id, order_id, version) INSERT INTO order_events (\(OrderEventRow.columns)) SELECT tenant_id, order_id, version, '\(command)', '\(from)', '\(to)', 'pgbench', '\(role)', '{}', now() FROM upd;
             COMMIT;
 
             """
@@ -81,7 +82,7 @@ struct PgBenchBaseline {
         return """
             \\set n random(1, 9000000000000000000)
             BEGIN ISOLATION LEVEL SERIALIZABLE;
-            WITH o AS (INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type, time_in_force, ordered_quantity, limit_price, executed_quantity, state, created_by, version, created_at, updated_at) VALUES ('\(t)', 'PGL-' || :n, 'BENCH-P', 'BENCH-I', 'Buy', 'Limit', 'Day', 100, 10.5, 0, 'CREATED', 'pgbench', 1, now(), now()) ON CONFLICT DO NOTHING RETURNING tenant_id, order_id) INSERT INTO order_events (tenant_id, order_id, sequence, command, to_state, actor_id, actor_role, payload, occurred_at) SELECT tenant_id, order_id, 1, 'create_order', 'CREATED', 'pgbench', 'PM', '{}', now() FROM o;
+            WITH o AS (INSERT INTO orders (tenant_id, order_id, portfolio_id, instrument_id, direction, order_type, time_in_force, ordered_quantity, limit_price, executed_quantity, state, created_by, version, created_at, updated_at) VALUES ('\(t)', 'PGL-' || :n, 'BENCH-P', 'BENCH-I', 'Buy', 'Limit', 'Day', 100, 10.5, 0, 'CREATED', 'pgbench', 1, now(), now()) ON CONFLICT DO NOTHING RETURNING tenant_id, order_id) INSERT INTO order_events (\(OrderEventRow.columns)) SELECT tenant_id, order_id, 1, 'create_order', NULL, 'CREATED', 'pgbench', 'PM', '{}', now() FROM o;
             COMMIT;
 
             """
