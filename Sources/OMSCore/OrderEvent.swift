@@ -34,20 +34,49 @@ public struct EventPayload: Sendable, Equatable, Codable {
         self.complianceResultId = complianceResultId
     }
 
-    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as strings, RFC 3339 times).
+    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as
+    /// strings, RFC 3339 times, metadata exactly as the client sent it).
     public func jsonString() -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601WithFractions
         encoder.outputFormatting = .sortedKeys
         // Encoding plain value types cannot fail.
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        let encoded = String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        let metadata = self.metadata
+        guard !metadata.isEmpty, case .object(var members)? = try? JSONParser.parse(encoded) else { return encoded }
+        for (key, value) in metadata {
+            guard case .object(var holder)? = members[key] else { continue }
+            holder["metadata"] = .object(value)
+            members[key] = .object(holder)
+        }
+        return JSON.object(members).serializedString
     }
 
     /// Parses a stored payload.
     public static func parse(_ json: String) throws -> EventPayload {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601WithFractions
-        return try decoder.decode(EventPayload.self, from: Data(json.utf8))
+        var payload = try decoder.decode(EventPayload.self, from: Data(json.utf8))
+        guard !payload.metadata.isEmpty else { return payload }
+        let stored = try JSONParser.parse(json)
+        if payload.order?.metadata != nil {
+            payload.order?.metadata = stored["order"]?["metadata"]?.objectValue
+        }
+        if case .set? = payload.changes?.metadata, let metadata = stored["changes"]?["metadata"]?.objectValue {
+            payload.changes?.metadata = .set(metadata)
+        }
+        return payload
+    }
+
+    /// The metadata the payload carries, by the member that holds it (`order`,
+    /// `changes`). Foundation's coders would pass its numbers through
+    /// `Decimal` (see JSON+Codable.swift), so `jsonString()` and `parse(_:)`
+    /// write and read these with JSONWriter and JSONParser, digit for digit.
+    private var metadata: [String: [String: JSON]] {
+        var found: [String: [String: JSON]] = [:]
+        if let metadata = order?.metadata { found["order"] = metadata }
+        if case .set(let metadata)? = changes?.metadata { found["changes"] = metadata }
+        return found
     }
 }
 

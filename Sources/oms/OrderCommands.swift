@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OMSCore
 import OMSProtocol
 
 /// `oms order …`: order commands for humans and scripts.

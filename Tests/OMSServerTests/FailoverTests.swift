@@ -1,5 +1,6 @@
 import Foundation
 import OMSClient
+import OMSCore
 import OMSProtocol
 import OMSStore
 import Testing
