@@ -52,21 +52,31 @@ public struct EventPayload: Sendable, Equatable, Codable {
         return JSON.object(members).serializedString
     }
 
-    /// Parses a stored payload.
+    /// Parses a stored payload. The metadata is taken out and read by
+    /// JSONParser before JSONDecoder reads the rest, so Foundation never sees
+    /// its numbers (a `-1e400` would not even fit a `Decimal`).
     public static func parse(_ json: String) throws -> EventPayload {
+        guard case .object(var members) = try JSONParser.parse(json) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "an event payload is not an object"))
+        }
+        var metadata: [String: [String: JSON]] = [:]
+        for key in metadataHolders {
+            guard case .object(var holder)? = members[key], case .object(let value)? = holder["metadata"] else { continue }
+            metadata[key] = value
+            holder["metadata"] = .object([:])
+            members[key] = .object(holder)
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601WithFractions
-        var payload = try decoder.decode(EventPayload.self, from: Data(json.utf8))
-        guard !payload.metadata.isEmpty else { return payload }
-        let stored = try JSONParser.parse(json)
-        if payload.order?.metadata != nil {
-            payload.order?.metadata = stored["order"]?["metadata"]?.objectValue
-        }
-        if case .set? = payload.changes?.metadata, let metadata = stored["changes"]?["metadata"]?.objectValue {
-            payload.changes?.metadata = .set(metadata)
-        }
+        let rest = metadata.isEmpty ? Data(json.utf8) : Data(JSON.object(members).serialized())
+        var payload = try decoder.decode(EventPayload.self, from: rest)
+        if let value = metadata["order"] { payload.order?.metadata = value }
+        if let value = metadata["changes"] { payload.changes?.metadata = .set(value) }
         return payload
     }
+
+    /// The members whose `metadata` is the client's JSON.
+    private static let metadataHolders = ["order", "changes"]
 
     /// The metadata the payload carries, by the member that holds it (`order`,
     /// `changes`). Foundation's coders would pass its numbers through

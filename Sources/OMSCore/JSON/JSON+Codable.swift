@@ -8,21 +8,28 @@ import Foundation
 // (`EventPayload.jsonString()`, `parse(_:)`); this conformance only has to
 // be as good as Foundation allows.
 extension JSON: Codable {
-    /// Reads any JSON value; a number through `Decimal` (see above).
+    /// Reads any JSON value; a number through `Decimal`, else `Double` (see
+    /// above). Throws for a number neither can hold (`1e400`).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
         } else if let flag = try? container.decode(Bool.self) {
             self = .bool(flag)
-        } else if let number = try? container.decode(Decimal.self) {
-            self = .number(number.description)
         } else if let text = try? container.decode(String.self) {
             self = .string(text)
         } else if let elements = try? container.decode([JSON].self) {
             self = .array(elements)
+        } else if let members = try? container.decode([String: JSON].self) {
+            self = .object(members)
+        } else if let number = try? container.decode(Decimal.self) {
+            self = .number(number.description)
         } else {
-            self = .object(try container.decode([String: JSON].self))
+            let number = try container.decode(Double.self)
+            guard number.isFinite else {
+                throw DecodingError.dataCorruptedError(in: container, debugDescription: "a number out of range")
+            }
+            self = .number("\(number)")
         }
     }
 
