@@ -13,14 +13,14 @@ public struct NewOrder: Sendable, Equatable {
     public var expireAt: Date?
     public var basketId: String?
     public var counterpartyId: String?
-    public var metadata: [String: JSONValue]?
+    public var metadata: [String: JSON]?
     public var clientOrderId: String?
 
     public init(
         portfolioId: String, instrumentId: String, direction: Direction, orderType: OrderType,
         timeInForce: TimeInForce, orderedQuantity: ExactDecimal, limitPrice: ExactDecimal? = nil,
         stopPrice: ExactDecimal? = nil, expireAt: Date? = nil, basketId: String? = nil,
-        counterpartyId: String? = nil, metadata: [String: JSONValue]? = nil, clientOrderId: String? = nil
+        counterpartyId: String? = nil, metadata: [String: JSON]? = nil, clientOrderId: String? = nil
     ) {
         self.portfolioId = portfolioId
         self.instrumentId = instrumentId

@@ -28,7 +28,7 @@ public struct Order: Sendable, Equatable, Codable {
     public var state: OrderState
     public var basketId: String?
     public var counterpartyId: String?
-    public var metadata: [String: JSONValue]?
+    public var metadata: [String: JSON]?
     public var clientOrderId: String?
     public var cancelReason: String?
     public var createdBy: String
@@ -42,7 +42,7 @@ public struct Order: Sendable, Equatable, Codable {
         direction: Direction, orderType: OrderType, timeInForce: TimeInForce,
         orderedQuantity: ExactDecimal, limitPrice: ExactDecimal? = nil, stopPrice: ExactDecimal? = nil,
         expireAt: Date? = nil, executedQuantity: ExactDecimal = 0, state: OrderState = .created,
-        basketId: String? = nil, counterpartyId: String? = nil, metadata: [String: JSONValue]? = nil,
+        basketId: String? = nil, counterpartyId: String? = nil, metadata: [String: JSON]? = nil,
         clientOrderId: String? = nil, cancelReason: String? = nil, createdBy: String,
         version: Int = 1, createdAt: Date, updatedAt: Date
     ) {

@@ -21,7 +21,7 @@ public struct OrderChanges: Sendable, Equatable {
     public var timeInForce: TimeInForce?
     public var expireAt: FieldPatch<Date>?
     public var counterpartyId: FieldPatch<String>?
-    public var metadata: FieldPatch<[String: JSONValue]>?
+    public var metadata: FieldPatch<[String: JSON]>?
     /// Set by create_basket only (not by update_order), so joining a basket replays.
     public var basketId: FieldPatch<String>?
 
@@ -29,7 +29,7 @@ public struct OrderChanges: Sendable, Equatable {
         orderedQuantity: ExactDecimal? = nil, limitPrice: FieldPatch<ExactDecimal>? = nil,
         stopPrice: FieldPatch<ExactDecimal>? = nil, timeInForce: TimeInForce? = nil,
         expireAt: FieldPatch<Date>? = nil, counterpartyId: FieldPatch<String>? = nil,
-        metadata: FieldPatch<[String: JSONValue]>? = nil, basketId: FieldPatch<String>? = nil
+        metadata: FieldPatch<[String: JSON]>? = nil, basketId: FieldPatch<String>? = nil
     ) {
         self.orderedQuantity = orderedQuantity
         self.limitPrice = limitPrice

@@ -34,20 +34,59 @@ public struct EventPayload: Sendable, Equatable, Codable {
         self.complianceResultId = complianceResultId
     }
 
-    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as strings, RFC 3339 times).
+    /// JSON as stored in `order_events.payload` (snake_case keys, decimals as
+    /// strings, RFC 3339 times, metadata exactly as the client sent it).
     public func jsonString() -> String {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601WithFractions
         encoder.outputFormatting = .sortedKeys
         // Encoding plain value types cannot fail.
-        return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        let encoded = String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self)
+        let metadata = self.metadata
+        guard !metadata.isEmpty, case .object(var members)? = try? JSONParser.parse(encoded) else { return encoded }
+        for (key, value) in metadata {
+            guard case .object(var holder)? = members[key] else { continue }
+            holder["metadata"] = .object(value)
+            members[key] = .object(holder)
+        }
+        return JSON.object(members).serializedString
     }
 
-    /// Parses a stored payload.
+    /// Parses a stored payload. The metadata is taken out and read by
+    /// JSONParser before JSONDecoder reads the rest, so Foundation never sees
+    /// its numbers (a `-1e400` would not even fit a `Decimal`).
     public static func parse(_ json: String) throws -> EventPayload {
+        guard case .object(var members) = try JSONParser.parse(json) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "an event payload is not an object"))
+        }
+        var metadata: [String: [String: JSON]] = [:]
+        for key in metadataHolders {
+            guard case .object(var holder)? = members[key], case .object(let value)? = holder["metadata"] else { continue }
+            metadata[key] = value
+            holder["metadata"] = .object([:])
+            members[key] = .object(holder)
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601WithFractions
-        return try decoder.decode(EventPayload.self, from: Data(json.utf8))
+        let rest = metadata.isEmpty ? Data(json.utf8) : Data(JSON.object(members).serialized())
+        var payload = try decoder.decode(EventPayload.self, from: rest)
+        if let value = metadata["order"] { payload.order?.metadata = value }
+        if let value = metadata["changes"] { payload.changes?.metadata = .set(value) }
+        return payload
+    }
+
+    /// The members whose `metadata` is the client's JSON.
+    private static let metadataHolders = ["order", "changes"]
+
+    /// The metadata the payload carries, by the member that holds it (`order`,
+    /// `changes`). Foundation's coders would pass its numbers through
+    /// `Decimal` (see JSON+Codable.swift), so `jsonString()` and `parse(_:)`
+    /// write and read these with JSONWriter and JSONParser, digit for digit.
+    private var metadata: [String: [String: JSON]] {
+        var found: [String: [String: JSON]] = [:]
+        if let metadata = order?.metadata { found["order"] = metadata }
+        if case .set(let metadata)? = changes?.metadata { found["changes"] = metadata }
+        return found
     }
 }
 

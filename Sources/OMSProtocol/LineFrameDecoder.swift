@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OMSCore
 
 /// Splits inbound bytes into lines on `\n`, dropping one trailing `\r` and
 /// skipping empty lines. Lines are slices of the inbound buffer, not copies.

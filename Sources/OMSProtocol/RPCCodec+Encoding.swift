@@ -1,3 +1,5 @@
+import OMSCore
+
 extension RPCCodec {
     /// A success response line: `{"jsonrpc":"2.0","id":…,"result":…}`; a nil id is written as `null`.
     public static func encodeResult(id: RPCID?, result: JSON) -> [UInt8] {

@@ -1,3 +1,5 @@
+import OMSCore
+
 extension RPCCodec {
     /// Reads one line from the server (without its `\n`): a response, a
     /// notification, or a batch of responses. Throws when the line is not

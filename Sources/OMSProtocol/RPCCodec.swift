@@ -1,3 +1,5 @@
+import OMSCore
+
 /// Reads and writes JSON-RPC 2.0 lines. Lines never include their `\n`.
 public enum RPCCodec {
     /// Reads one request line (without its `\n`).

@@ -1,3 +1,5 @@
+import OMSCore
+
 /// A JSON-RPC error object: what a failed call answers.
 ///
 /// Protocol errors use the standard codes (-32700 …); domain errors come

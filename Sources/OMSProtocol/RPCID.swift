@@ -1,3 +1,5 @@
+import OMSCore
+
 /// A JSON-RPC request id, echoed back exactly as received.
 public enum RPCID: Sendable, Hashable {
     /// A numeric id, as its literal text.

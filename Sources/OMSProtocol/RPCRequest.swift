@@ -1,3 +1,5 @@
+import OMSCore
+
 /// One call from a client. `id == nil` makes it a notification: it runs but
 /// gets no response.
 public struct RPCRequest: Sendable, Equatable {

@@ -1,3 +1,5 @@
+import OMSCore
+
 /// What one line from the server holds, as a client sees it.
 public enum RPCResponseLine: Sendable, Equatable {
     /// The answer to the request with `id` (nil when the server could not tell which request it answers).

@@ -26,7 +26,7 @@ extension Catalogue {
                 limitPrice: p.optionalExactDecimal("limit_price"), stopPrice: p.optionalExactDecimal("stop_price"),
                 expireAt: p.optionalDate("expire_at"), basketId: p.optionalString("basket_id"),
                 counterpartyId: p.optionalString("counterparty_id"),
-                metadata: try checkedMetadata(p.object("metadata"), field: "metadata", ctx).map { $0.mapValues(Wire.value) },
+                metadata: try checkedMetadata(p.object("metadata"), field: "metadata", ctx),
                 clientOrderId: p.optionalString("client_order_id"))
             let order = try await ctx.services.orders.createOrder(
                 draft, actor: ctx.principal, idempotencyKey: p.optionalString("idempotency_key"))

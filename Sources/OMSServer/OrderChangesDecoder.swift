@@ -56,7 +56,7 @@ enum OrderChangesDecoder {
                 changes.metadata = .clear
             } else {
                 guard let members = value.objectValue else { throw bad("metadata", "an object or null") }
-                changes.metadata = .set(members.mapValues(Wire.value))
+                changes.metadata = .set(members)
             }
         }
         return changes

@@ -29,7 +29,7 @@ enum Wire {
             "owner": .string(order.owner.rawValue),
             "basket_id": optional(order.basketId),
             "counterparty_id": optional(order.counterpartyId),
-            "metadata": order.metadata.map { .object($0.mapValues(json)) } ?? .null,
+            "metadata": order.metadata.map(JSON.object) ?? .null,
             "client_order_id": optional(order.clientOrderId),
             "cancel_reason": optional(order.cancelReason),
             "created_by": .string(order.createdBy),
@@ -135,28 +135,5 @@ enum Wire {
             "kind": .string(link.kind),
             "created_at": .date(link.createdAt),
         ])
-    }
-
-    /// Metadata values (OMSCore's JSONValue) and wire JSON, both ways.
-    static func json(_ value: JSONValue) -> JSON {
-        switch value {
-        case .null: .null
-        case .bool(let b): .bool(b)
-        case .number(let n): n == n.rounded() && abs(n) < 1e15 ? .number(String(Int64(n))) : .number("\(n)")
-        case .string(let s): .string(s)
-        case .array(let a): .array(a.map(json))
-        case .object(let o): .object(o.mapValues(json))
-        }
-    }
-
-    static func value(_ json: JSON) -> JSONValue {
-        switch json {
-        case .null: .null
-        case .bool(let b): .bool(b)
-        case .number(let n): .number(Double(n) ?? 0)
-        case .string(let s): .string(s)
-        case .array(let a): .array(a.map(value))
-        case .object(let o): .object(o.mapValues(value))
-        }
     }
 }

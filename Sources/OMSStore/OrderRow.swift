@@ -40,8 +40,9 @@ package enum OrderRow {
             }
             return value
         }
-        let metadata = try r["metadata"].decode(String?.self).map { json -> [String: JSONValue] in
-            (try? JSONDecoder().decode([String: JSONValue].self, from: Data(json.utf8))) ?? [:]
+        // jsonb keeps numbers as numeric, exactly; JSONParser keeps their text.
+        let metadata = try r["metadata"].decode(String?.self).map { json -> [String: JSON] in
+            (try? JSONParser.parse(json))?.objectValue ?? [:]
         }
         return Order(
             tenantId: try text("tenant_id"),
@@ -69,11 +70,9 @@ package enum OrderRow {
     }
 }
 
-extension Optional where Wrapped == [String: JSONValue] {
-    /// Metadata as a jsonb parameter (text, cast in SQL).
+extension Optional where Wrapped == [String: JSON] {
+    /// Metadata as a jsonb parameter (text, cast in SQL), numbers as the client wrote them.
     var jsonText: String? {
-        self.flatMap { value in
-            (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
-        }
+        self.map { JSON.object($0).serializedString }
     }
 }

@@ -1,3 +1,4 @@
+import OMSCore
 import OMSProtocol
 
 /// Readable tables for the CLI's default output.

@@ -1,3 +1,4 @@
+import OMSCore
 import OMSProtocol
 
 /// SplitMix64: small, fast and fully determined by its seed, so a failing

@@ -1,3 +1,4 @@
+import OMSCore
 import Testing
 @testable import OMSProtocol
 

@@ -1,6 +1,7 @@
 @testable import OMSServerTestSupport
 import Foundation
 import OMSClient
+import OMSCore
 import OMSProtocol
 import OMSStore
 import Testing

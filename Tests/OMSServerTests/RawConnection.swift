@@ -2,6 +2,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import OMSCore
 import OMSProtocol
 
 /// A bare TCP connection for protocol tests: send any bytes, read raw lines.

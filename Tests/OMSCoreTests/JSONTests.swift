@@ -1,9 +1,9 @@
 import Foundation
 import Testing
-@testable import OMSProtocol
+@testable import OMSCore
 
 @Suite("JSON value accessors")
-struct JSONValueTests {
+struct JSONTests {
     @Test("reads exact decimals from numbers and numeric strings", arguments: [
         (JSON.number("150.25"), "150.25"), (.string("150.25"), "150.25"), (.number("1000"), "1000"),
         (.string("1000"), "1000"), (.number("1e3"), "1000"), (.string("1E-2"), "0.01"), (.number("-0"), "0"),

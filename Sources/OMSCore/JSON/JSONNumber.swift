@@ -1,5 +1,4 @@
 import Foundation
-import OMSCore
 
 /// The RFC 8259 number grammar, and exact conversions from a number's text.
 ///

@@ -1,22 +1,22 @@
 /// Appends compact JSON to a byte buffer. Never writes a raw newline, so
 /// every value fits on one wire line.
-struct JSONWriter {
-    private(set) var bytes: [UInt8] = []
+package struct JSONWriter {
+    package private(set) var bytes: [UInt8] = []
 
-    init(capacity: Int = 256) {
+    package init(capacity: Int = 256) {
         bytes.reserveCapacity(capacity)
     }
 
     /// Appends text that is already JSON, such as `{"jsonrpc":"2.0",`.
-    mutating func writeRaw(_ text: StaticString) {
+    package mutating func writeRaw(_ text: StaticString) {
         text.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
-    mutating func writeRaw(_ bytes: [UInt8]) {
+    package mutating func writeRaw(_ bytes: [UInt8]) {
         self.bytes.append(contentsOf: bytes)
     }
 
-    mutating func write(_ value: JSON) {
+    package mutating func write(_ value: JSON) {
         switch value {
         case .null: writeRaw("null")
         case .bool(let flag): flag ? writeRaw("true") : writeRaw("false")
@@ -52,7 +52,7 @@ struct JSONWriter {
         }
     }
 
-    mutating func write(string: String) {
+    package mutating func write(string: String) {
         var string = string
         string.withUTF8 { source in
             bytes.append(ASCII.quote)

@@ -1,5 +1,4 @@
 import Foundation
-import OMSCore
 
 /// A JSON value that keeps numbers exactly as written (no `Double` round trip).
 ///

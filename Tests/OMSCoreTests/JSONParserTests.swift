@@ -1,5 +1,5 @@
 import Testing
-@testable import OMSProtocol
+@testable import OMSCore
 
 @Suite("JSON parser")
 struct JSONParserTests {

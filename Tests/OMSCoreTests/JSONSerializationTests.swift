@@ -1,7 +1,6 @@
 import Foundation
-import OMSCore
 import Testing
-@testable import OMSProtocol
+@testable import OMSCore
 
 @Suite("JSON serialization")
 struct JSONSerializationTests {
