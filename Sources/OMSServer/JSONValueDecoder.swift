@@ -119,6 +119,12 @@ struct WireKey: CodingKey {
         }
         self.init(stringValue: name)
     }
+
+    /// `order_id` → `orderId`, the inverse of `init(member:)`.
+    static func camelCase(_ name: String) -> String {
+        let words = name.split(separator: "_")
+        return words.prefix(1).joined() + words.dropFirst().map(\.capitalized).joined()
+    }
 }
 
 extension [any CodingKey] {
@@ -139,7 +145,13 @@ extension JSONValueDecoder {
         let members: [String: JSON]
         let codingPath: [any CodingKey]
 
-        var allKeys: [Key] { members.keys.compactMap(Key.init(stringValue:)) }
+        /// The members as keys: a name as written, else its camelCase property
+        /// (`order_id` is `orderId`). A dictionary's keys are taken as written,
+        /// but looked up in snake_case, so free-form objects are `[String: JSON]`
+        /// (decoded whole, names kept).
+        var allKeys: [Key] {
+            members.keys.compactMap { name in Key(stringValue: name) ?? Key(stringValue: WireKey.camelCase(name)) }
+        }
 
         func contains(_ key: Key) -> Bool { members[WireKey(member: key).stringValue] != nil }
 

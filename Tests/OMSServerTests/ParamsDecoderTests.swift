@@ -113,4 +113,25 @@ struct ParamsDecoderTests {
         #expect(failure(Trade.self, minimal.merging(["executed_at": .number("1")]) { $1 })?.message
             == "executed_at must be RFC 3339 timestamp")
     }
+
+    struct PresentKeys: Decodable {
+        enum Key: CodingKey { case orderId, basketId }
+        var names: [String]
+
+        init(from decoder: any Decoder) throws {
+            names = try decoder.container(keyedBy: Key.self).allKeys.map(\.stringValue).sorted()
+        }
+    }
+
+    @Test("a keyed container's allKeys are the properties of the members present")
+    func allKeys() throws {
+        let keys = try decode(PresentKeys.self, ["order_id": .string("O-1"), "unknown": .null])
+        #expect(keys.names == ["orderId"])
+    }
+
+    @Test("floating point is never decoded")
+    func noFloatingPoint() {
+        struct Price: Decodable { var price: Double }
+        #expect(failure(Price.self, ["price": .number("1.5")])?.data?["field"]?.stringValue == "price")
+    }
 }
