@@ -7,17 +7,17 @@ extension Catalogue {
         MethodSpec(
             "oms.subscribe_compliance",
             "Stream compliance events as `oms.compliance_event` notifications {subscription_id, event}.",
-            params: subscribeParams, result: "{subscription_id}", mutating: false
+            params: SubscribeParams.self, result: "{subscription_id}", mutating: false
         ) { p, ctx in try await subscribe(.compliance, p, ctx) },
         MethodSpec(
             "oms.subscribe_orders", "Stream order events as `oms.order_event` notifications {subscription_id, event}.",
-            params: subscribeParams, result: "{subscription_id}", mutating: false
+            params: SubscribeParams.self, result: "{subscription_id}", mutating: false
         ) { p, ctx in try await subscribe(.orders, p, ctx) },
         MethodSpec(
             "oms.unsubscribe", "End one of this connection's subscriptions.",
-            params: [ParamSpec("subscription_id", .identifier)], result: "{ok: true}", mutating: false
+            params: UnsubscribeParams.self, result: "{ok: true}", mutating: false
         ) { p, ctx in
-            let name = p.string("subscription_id")
+            let name = p.subscriptionId
             guard let (hub, id) = ctx.session.remove(subscription: name) else {
                 throw OMSError(.notFound, "no subscription \(name) on this connection",
                                details: ["field": "subscription_id"])
@@ -27,18 +27,12 @@ extension Catalogue {
         },
     ]
 
-    static let subscribeParams = [
-        ParamSpec.optional("portfolio_id", .identifier, "only events concerning this portfolio"),
-        ParamSpec.optional("after_event_id", .integer,
-                           "resume: every event committed after this one, exactly once and in order"),
-    ]
-
-    static func subscribe(_ stream: FeedStream, _ p: Params, _ ctx: RequestContext) async throws -> JSON {
+    static func subscribe(_ stream: FeedStream, _ p: SubscribeParams, _ ctx: RequestContext) async throws -> JSON {
         guard let hub = ctx.services.hub else {
             throw OMSError(.unavailable, "this server runs without an event listener")
         }
         let principal = ctx.principal
-        let portfolioId = p.optionalString("portfolio_id")
+        let portfolioId = p.portfolioId
         if let portfolioId, !principal.isEntitled(to: portfolioId) {
             throw OMSError(.permissionDenied, "not entitled to portfolio \(portfolioId)")
         }
@@ -48,7 +42,7 @@ extension Catalogue {
         guard ctx.session.subscriptionCount < limit else { throw tooManySubscriptions(limit) }
         let filter = FeedFilter(stream: stream, tenantId: principal.tenantId, portfolioId: portfolioId,
                                 entitled: principal.portfolioIds)
-        let subscription = try await hub.subscribe(filter, afterEventId: p.optionalInt("after_event_id").map(Int64.init),
+        let subscription = try await hub.subscribe(filter, afterEventId: p.afterEventId,
                                                    capacity: ctx.services.subscriptionBuffer)
         let name = "SUB-\(ctx.session.connectionId)-\(subscription.id)"
         let session = ctx.session
@@ -128,4 +122,21 @@ extension Catalogue {
             "last_event_id": last.map { .int(Int($0)) } ?? .null,
         ]))
     }
+}
+
+/// `oms.subscribe_orders`, `oms.subscribe_compliance`.
+struct SubscribeParams: MethodParams {
+    var portfolioId: String?
+    var afterEventId: Int64?
+
+    static let specs: [ParamSpec] = [
+        .optional("portfolio_id", .identifier, "only events concerning this portfolio"),
+        .optional("after_event_id", .integer, "resume: every event committed after this one, exactly once and in order"),
+    ]
+}
+
+/// `oms.unsubscribe`.
+struct UnsubscribeParams: MethodParams {
+    var subscriptionId: String
+    static let specs = [ParamSpec("subscription_id", .identifier)]
 }

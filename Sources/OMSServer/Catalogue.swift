@@ -24,15 +24,20 @@ public struct Catalogue: Sendable {
 
     static let sessionMethods: [MethodSpec] = [
         MethodSpec("session.authenticate", "Authenticate this connection with an API key.",
-                   params: [ParamSpec("api_key", .string)], result: "{tenant_id, principal_id, role}", mutating: false
+                   params: AuthenticateParams.self, result: "{tenant_id, principal_id, role}", mutating: false
         ) { _, _ in
             // Answered by the dispatcher, which owns the session; listed here for validation and discovery.
             throw OMSError(.internalError, "session.authenticate is handled by the dispatcher")
         },
         MethodSpec("rpc.discover", "The OpenRPC document describing every method.",
-                   result: "OpenRPC 1.2 document", mutating: false) { _, _ in
+                   result: "OpenRPC 1.2 document", mutating: false) { _ in
             // Answered by the dispatcher without a principal (anyone may call it), from its own catalogue.
             throw OMSError(.internalError, "rpc.discover is handled by the dispatcher")
         },
     ]
+}
+
+struct AuthenticateParams: MethodParams {
+    var apiKey: String
+    static let specs = [ParamSpec("api_key", .string)]
 }

@@ -113,7 +113,7 @@ public final class Dispatcher: Sendable {
     /// of the request (method and params), so only the same request gets the
     /// first answer; another one is IDEMPOTENCY_KEY_REUSED and runs nothing.
     private func run(_ spec: MethodSpec, _ params: Params, _ raw: JSON?, _ context: RequestContext) async throws -> JSON {
-        guard spec.mutating, let key = params.optionalString("idempotency_key") else {
+        guard spec.mutating, let key = try params.decode(IdempotencyParams.self).idempotencyKey else {
             return try await spec.handler(params, context)
         }
         let store = IdempotencyStore(database: services.database)
@@ -171,7 +171,7 @@ public final class Dispatcher: Sendable {
         }
         let credential: Credential, readAt = ContinuousClock.now
         do {
-            credential = try await services.keys.credential(apiKey: params.string("api_key"))
+            credential = try await services.keys.credential(apiKey: params.decode(AuthenticateParams.self).apiKey)
         } catch let error as OMSError where error.code == .unauthenticated {
             // Only the address and the count are logged: never the key, nor any part of it.
             let outcome = authenticationThrottle.withLock { $0.failed(from: address, at: now()) }

@@ -110,11 +110,15 @@ public struct ParamSpec: Sendable {
 /// One method of the catalogue: its contract (for validation and
 /// `rpc.discover`) and its handler, so the two cannot drift apart.
 public struct MethodSpec: Sendable {
+    /// Runs the method on params already checked against `params`.
     public typealias Handler = @Sendable (Params, RequestContext) async throws -> JSON
 
     public var name: String
     public var summary: String
     public var params: [ParamSpec]
+    /// The type the handler decodes the params into (its `specs` are `params`,
+    /// less the `idempotency_key` every mutating method takes).
+    public var paramsType: any MethodParams.Type
     /// Roles that may call it (documentation; the kernel enforces).
     public var roles: [Role]
     /// Result description for the OpenRPC document.
@@ -123,17 +127,29 @@ public struct MethodSpec: Sendable {
     public var mutating: Bool
     public var handler: Handler
 
-    public init(_ name: String, _ summary: String, params: [ParamSpec] = [], roles: [Role] = Role.allCases,
-                result: String, mutating: Bool, handler: @escaping Handler) {
+    /// A method whose handler takes its params as `P`, decoded after the
+    /// checks of `P.specs`.
+    public init<P: MethodParams>(_ name: String, _ summary: String, params: P.Type, roles: [Role] = Role.allCases,
+                                 result: String, mutating: Bool,
+                                 handler: @escaping @Sendable (P, RequestContext) async throws -> JSON) {
         self.name = name
         self.summary = summary
-        self.params = mutating && !params.contains(where: { $0.name == "idempotency_key" })
-            ? params + [.optional("idempotency_key", .identifier, "a retry with the same key returns the first answer")]
-            : params
+        self.params = mutating && !P.specs.contains(where: { $0.name == "idempotency_key" })
+            ? P.specs + [.optional("idempotency_key", .identifier, "a retry with the same key returns the first answer")]
+            : P.specs
+        self.paramsType = P.self
         self.roles = roles
         self.result = result
         self.mutating = mutating
-        self.handler = handler
+        self.handler = { params, context in try await handler(try params.decode(P.self), context) }
+    }
+
+    /// A method without params.
+    public init(_ name: String, _ summary: String, roles: [Role] = Role.allCases, result: String, mutating: Bool,
+                handler: @escaping @Sendable (RequestContext) async throws -> JSON) {
+        self.init(name, summary, params: NoParams.self, roles: roles, result: result, mutating: mutating) { _, context in
+            try await handler(context)
+        }
     }
 }
 
@@ -142,7 +158,8 @@ extension MethodSpec {
     /// and roles (`OrderCommand.roles`, from the lifecycle table for a
     /// transition) come from the command, so the catalogue cannot disagree
     /// with the kernel.
-    init(_ command: OrderCommand, _ summary: String, params: [ParamSpec], result: String, handler: @escaping Handler) {
+    init<P: MethodParams>(_ command: OrderCommand, _ summary: String, params: P.Type, result: String,
+                          handler: @escaping @Sendable (P, RequestContext) async throws -> JSON) {
         self.init(command.method, summary, params: params, roles: Role.allCases.filter(command.roles.contains),
                   result: result, mutating: true, handler: handler)
     }

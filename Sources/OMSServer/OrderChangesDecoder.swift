@@ -8,6 +8,12 @@ enum OrderChangesDecoder {
     static let fields = ["ordered_quantity", "limit_price", "stop_price", "time_in_force", "expire_at",
                          "counterparty_id", "metadata"]
 
+    /// The new metadata object, if `changes` sets one: its size is checked
+    /// before anything else about the changes.
+    static func metadata(in object: [String: JSON]) -> [String: JSON]? {
+        object["metadata"]?.objectValue
+    }
+
     static func decode(_ object: [String: JSON]) throws -> OrderChanges {
         if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
             throw RPCError.invalidParams("changes.\(unknown) cannot be changed", field: "changes.\(unknown)")

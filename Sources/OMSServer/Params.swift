@@ -3,7 +3,8 @@ import OMSCore
 import OMSProtocol
 
 /// A request's named parameters, already checked against the method's specs
-/// (names, required, types), with typed accessors.
+/// (names, required, types, content, NUL); a handler reads them decoded into
+/// its `MethodParams` type (`decode`).
 public struct Params: Sendable {
     public let values: [String: JSON]
 
@@ -66,25 +67,5 @@ public struct Params: Sendable {
         case .null, .bool, .number:
             return nil
         }
-    }
-
-    public func has(_ name: String) -> Bool { values[name] != nil }
-
-    public func string(_ name: String) -> String { values[name]?.stringValue ?? "" }
-    public func optionalString(_ name: String) -> String? { values[name]?.stringValue }
-    public func decimal(_ name: String) -> Decimal { values[name]?.decimalValue ?? 0 }
-    public func optionalDecimal(_ name: String) -> Decimal? { values[name]?.decimalValue }
-    /// A client's decimal with the scale it was given, to store and echo.
-    public func exactDecimal(_ name: String) -> ExactDecimal { values[name]?.exactDecimalValue ?? 0 }
-    public func optionalExactDecimal(_ name: String) -> ExactDecimal? { values[name]?.exactDecimalValue }
-    public func optionalInt(_ name: String) -> Int? { values[name]?.intValue }
-    public func optionalBool(_ name: String) -> Bool? { values[name]?.boolValue }
-    public func optionalDate(_ name: String) -> Date? { values[name]?.stringValue.flatMap(Timestamp.parse) }
-    public func optionalStrings(_ name: String) -> [String]? { values[name]?.arrayValue?.compactMap(\.stringValue) }
-    public func object(_ name: String) -> [String: JSON]? { values[name]?.objectValue }
-
-    /// A `oneOf` parameter as its enum (validated already, so the fallback is unreachable).
-    public func enumValue<E: RawRepresentable>(_ name: String, _: E.Type) -> E? where E.RawValue == String {
-        values[name]?.stringValue.flatMap(E.init(rawValue:))
     }
 }

@@ -67,48 +67,51 @@ enum RuleDecoding {
             active: try value("active", .boolean, \.boolValue),
             immutableFieldsNamed: ComplianceRule.immutableFields.filter { object[$0] != nil })
     }
+}
 
-    static let proposalFields: [ParamSpec] = [
-        ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier),
-        ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
-        .optional("limit_price", .decimal, "else the instrument's last price"),
-    ]
+/// One element of what-if `proposed_orders`, checked like a method's params
+/// (names, types, content) with errors naming `proposed_orders[i].<field>`.
+struct WhatIfProposal: Decodable, Sendable {
+    var order: ProposedOrder
 
-    /// What-if proposals, each checked like a method's params (names, types),
-    /// errors naming `proposed_orders[i].<field>`.
-    static func proposals(_ items: [JSON]) throws -> [ProposedOrder] {
-        try items.enumerated().map { index, item in
-            let prefix = "proposed_orders[\(index)]"
-            guard let object = item.objectValue else {
-                throw RPCError.invalidParams("\(prefix) must be an object", field: prefix)
-            }
-            let fields: Params
-            do throws(RPCError) {
-                fields = try Params(.object(object), specs: proposalFields)
-            } catch {
-                // The inner error keeps its code (INVALID_PARAMS or INVALID_ARGUMENT); its field gets the prefix.
-                let field = error.data?["field"]?.stringValue.map { "\(prefix).\($0)" } ?? prefix
-                var data = error.data?.objectValue ?? [:]
-                data["field"] = .string(field)
-                throw RPCError(code: error.code, message: "\(prefix): \(error.message)", data: .object(data))
-            }
-            return ProposedOrder(
-                portfolioId: fields.string("portfolio_id"), instrumentId: fields.string("instrument_id"),
-                direction: try fields.enumValue("direction", Direction.self).orInvalid(field: "\(prefix).direction"),
-                orderedQuantity: fields.decimal("ordered_quantity"), limitPrice: fields.optionalDecimal("limit_price"))
+    /// The fields of a proposal.
+    struct Fields: MethodParams {
+        var portfolioId: String
+        var instrumentId: String
+        var direction: Direction
+        var orderedQuantity: Decimal
+        var limitPrice: Decimal?
+
+        static let specs: [ParamSpec] = [
+            ParamSpec("portfolio_id", .identifier), ParamSpec("instrument_id", .identifier),
+            ParamSpec("direction", ParamSpec.direction), ParamSpec("ordered_quantity", .decimal),
+            .optional("limit_price", .decimal, "else the instrument's last price"),
+        ]
+    }
+
+    init(from decoder: any Decoder) throws {
+        let prefix = decoder.codingPath.fieldName
+        let item = try JSON(from: decoder)
+        guard item.objectValue != nil else {
+            throw RPCError.invalidParams("\(prefix) must be an object", field: prefix)
         }
+        let fields: Fields
+        do {
+            fields = try Params(item, specs: Fields.specs).decode(Fields.self)
+        } catch let error as RPCError {
+            // The inner error keeps its code (INVALID_PARAMS or INVALID_ARGUMENT); its field gets the prefix.
+            let field = error.data?["field"]?.stringValue.map { "\(prefix).\($0)" } ?? prefix
+            var data = error.data?.objectValue ?? [:]
+            data["field"] = .string(field)
+            throw RPCError(code: error.code, message: "\(prefix): \(error.message)", data: .object(data))
+        }
+        order = ProposedOrder(portfolioId: fields.portfolioId, instrumentId: fields.instrumentId,
+                              direction: fields.direction, orderedQuantity: fields.orderedQuantity,
+                              limitPrice: fields.limitPrice)
     }
 }
 
 extension ParamSpec {
     static let ruleType = ParamType.oneOf(RuleType.allCases.map(\.rawValue))
     static let severity = ParamType.oneOf(Severity.allCases.map(\.rawValue))
-}
-
-extension Optional {
-    /// The value of a parameter already validated; invalid params if it is somehow absent.
-    func orInvalid(field: String) throws -> Wrapped {
-        guard let value = self else { throw RPCError.invalidParams("\(field) is invalid", field: field) }
-        return value
-    }
 }

@@ -1,3 +1,4 @@
+@testable import OMSServerTestSupport
 import Foundation
 import OMSClient
 import OMSCore

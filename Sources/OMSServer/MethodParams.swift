@@ -1,0 +1,57 @@
+import OMSCore
+import OMSProtocol
+
+/// The params of one method as a type: `specs` is the contract that is checked
+/// before the handler runs and that `rpc.discover` publishes, and the struct's
+/// properties are what the handler reads. Property names are the specs' names
+/// in camelCase (`order_id` is `orderId`); a spec that is required is a
+/// non-optional property. `CatalogueParamsTests` holds each struct to its specs.
+public protocol MethodParams: Decodable, Sendable {
+    /// The parameters, in the order `rpc.discover` lists them.
+    static var specs: [ParamSpec] { get }
+}
+
+/// A method without params.
+struct NoParams: MethodParams {
+    static let specs: [ParamSpec] = []
+}
+
+/// The key a mutating call may carry; the dispatcher reads it, not the handler.
+struct IdempotencyParams: Decodable {
+    var idempotencyKey: String?
+}
+
+extension Params {
+    /// The checked params as `type`. The checks of the specs ran already, so
+    /// a failure here is in a nested value (`violations[2]`), reported like
+    /// the checks report theirs: INVALID_PARAMS naming the field.
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        do {
+            return try JSONValueDecoder(.object(values)).decode(type)
+        } catch let error as DecodingError {
+            throw RPCError(error)
+        }
+    }
+}
+
+extension RPCError {
+    /// INVALID_PARAMS naming the field a decoding error is about.
+    init(_ error: DecodingError) {
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = (context.codingPath + [key]).fieldName
+            self = .invalidParams("missing required parameter \(field)", field: field)
+        case .valueNotFound(_, let context):
+            let field = context.codingPath.fieldName
+            self = .invalidParams("missing required parameter \(field)", field: field)
+        case .typeMismatch(_, let context):
+            let field = context.codingPath.fieldName
+            self = .invalidParams("\(field) must be \(context.debugDescription)", field: field)
+        case .dataCorrupted(let context):
+            let field = context.codingPath.fieldName
+            self = .invalidParams("\(field) is invalid", field: field)
+        @unknown default:
+            self = .invalidParams("params are invalid", field: nil)
+        }
+    }
+}
