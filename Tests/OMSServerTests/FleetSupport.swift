@@ -229,10 +229,10 @@ struct Subscriber {
         await inbox.events("oms.order_event").compactMap { $0["event_id"]?.intValue }
     }
 
-    /// Waits until at least `count` events arrived (or `seconds` pass), then a
-    /// little longer so that extra (duplicate) events would show.
-    func awaitEvents(_ count: Int, seconds: Double = 20) async -> [Int] {
-        _ = await inbox.wait(seconds: seconds) { await $0.events("oms.order_event").count >= count }
+    /// Waits until at least `count` events arrived (or `eventDelivery` passes),
+    /// then a little longer so that extra (duplicate) events would show.
+    func awaitEvents(_ count: Int) async -> [Int] {
+        _ = await inbox.wait { await $0.events("oms.order_event").count >= count }
         try? await Task.sleep(for: .milliseconds(300))
         return await eventIds()
     }

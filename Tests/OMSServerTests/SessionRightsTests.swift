@@ -154,7 +154,7 @@ struct SessionRightsTests {
             try await Task.sleep(for: .milliseconds(600))
             let after = try await pm.createOrder()
             var ended: JSON?
-            while let line = try await subscriber.receive(within: .seconds(5)) {
+            while let line = try await subscriber.receive(within: eventDelivery) {
                 #expect(line["params"]?["event"]?["order_id"] != .string(after), "delivered after the revocation")
                 if line["method"] == .string("oms.subscription_ended") { ended = line; break }
             }
@@ -167,7 +167,7 @@ struct SessionRightsTests {
 
     /// The event of the next `oms.order_event` notification on `connection`.
     static func nextOrderEvent(_ connection: RawConnection) async throws -> JSON? {
-        while let line = try await connection.receive(within: .seconds(5)) {
+        while let line = try await connection.receive(within: eventDelivery) {
             if line["method"] == .string("oms.order_event") { return line["params"]?["event"] }
         }
         return nil

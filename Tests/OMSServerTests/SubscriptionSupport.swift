@@ -8,6 +8,13 @@ import OMSServer
 import OMSStore
 import OMSTesting
 
+/// How long a test waits for a subscription to deliver an event. An event is
+/// delivered once every transaction below it has ended, cluster-wide
+/// (EventLog's xmin rule), and the tests share one cluster: another test's
+/// CREATE DATABASE or migration holds the xmin back for seconds under the
+/// full suite on 2 cores, so every delivery wait uses this one loose bound.
+let eventDelivery: Duration = .seconds(30)
+
 /// Collects a client's notifications as they arrive, so a test can wait for
 /// a condition with a deadline instead of iterating the stream itself.
 actor Inbox {
@@ -47,9 +54,9 @@ actor Inbox {
         messages.filter { $0.method == method }.compactMap(\.params)
     }
 
-    /// Waits until `condition` holds or `seconds` pass; returns whether it held.
-    func wait(seconds: Double = 10, until condition: @Sendable (Inbox) async -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+    /// Waits until `condition` holds or `within` passes; returns whether it held.
+    func wait(within: Duration = eventDelivery, until condition: @Sendable (Inbox) async -> Bool) async -> Bool {
+        let deadline = Date().addingTimeInterval(Double(within.components.seconds))
         while Date() < deadline {
             if await condition(self) { return true }
             try? await Task.sleep(nanoseconds: 1_000_000)

@@ -148,7 +148,7 @@ struct SubscriptionTests {
                 }
                 // Meanwhile the first subscriber drops out half-way.
                 group.addTask {
-                    _ = await inbox.wait(seconds: 20) { await $0.events("oms.compliance_event").count >= 40 }
+                    _ = await inbox.wait { await $0.events("oms.compliance_event").count >= 40 }
                     await first.close()
                 }
                 try await group.waitForAll()
@@ -160,7 +160,7 @@ struct SubscriptionTests {
             _ = try await second.call("oms.subscribe_compliance", ["after_event_id": .int(last)])
             let total = try await db.owner.query("SELECT count(*) FROM compliance_events WHERE tenant_id = 't1'")
                 .first!.decode(Int.self)
-            let done = await resumed.wait(seconds: 20) { await $0.events("oms.compliance_event").count + seen.count >= total }
+            let done = await resumed.wait { await $0.events("oms.compliance_event").count + seen.count >= total }
             #expect(done)
             try await Task.sleep(nanoseconds: 200_000_000)
             let rest = await resumed.events("oms.compliance_event").compactMap { $0["event_id"]?.intValue }
@@ -192,9 +192,7 @@ struct SubscriptionTests {
             var resumes = 0
             while resumes < 100 {
                 let resumed = resumes
-                // Delivery follows the cluster-wide xmin, which other tests'
-                // CREATE DATABASE can hold back for seconds under the full suite.
-                let ended = await inbox.wait(seconds: 30) { inbox in
+                let ended = await inbox.wait { inbox in
                     let notices = await inbox.notifications("oms.subscription_ended").count
                     let ids = await inbox.events("oms.compliance_event").compactMap { $0["event_id"]?.intValue }
                     return notices > resumed || Set(ids).count >= 300
@@ -227,11 +225,7 @@ struct SubscriptionTests {
                     let before = await inbox.events("oms.order_event").count
                     let start = Date()
                     let orderId = try await pmOnB.createOrder()
-                    // An event is delivered once every transaction below it has ended,
-                    // cluster-wide (EventLog's xmin rule), and this cluster is shared with
-                    // every other test: a CREATE DATABASE from another test's setup holds
-                    // xmin back for seconds under the full suite, so the bound is loose.
-                    let seen = await inbox.wait(seconds: 20) { await $0.events("oms.order_event").count > before }
+                    let seen = await inbox.wait { await $0.events("oms.order_event").count > before }
                     #expect(seen)
                     latencies.append(Date().timeIntervalSince(start) * 1000)
                     let event = await inbox.events("oms.order_event").last
@@ -324,7 +318,7 @@ struct SubscriptionTests {
                 #expect(cut == before.count)
                 var created = [first]
                 for _ in 0..<5 { created.append(try await c.pm.createOrder()) }
-                let all = await inbox.wait(seconds: 15) { await $0.events("oms.order_event").count >= 6 }
+                let all = await inbox.wait { await $0.events("oms.order_event").count >= 6 }
                 #expect(all)
                 try await Task.sleep(nanoseconds: 300_000_000)
                 let events = await inbox.events("oms.order_event")
