@@ -19,20 +19,15 @@ public struct Catalogue: Sendable {
             + Catalogue.executionMethods + Catalogue.restructuringMethods + Catalogue.allocationMethods + Catalogue.ruleMethods
             + Catalogue.subscriptionMethods + Catalogue.adminMethods)
 
-    /// Methods anyone may call before authenticating.
-    static let unauthenticated: Set<String> = ["session.authenticate", "rpc.discover"]
-
     static let sessionMethods: [MethodSpec] = [
-        MethodSpec("session.authenticate", "Authenticate this connection with an API key.",
-                   params: AuthenticateParams.self, result: "{tenant_id, principal_id, role}", mutating: false
-        ) { _, _ in
-            // Answered by the dispatcher, which owns the session; listed here for validation and discovery.
-            throw OMSError(.internalError, "session.authenticate is handled by the dispatcher")
+        MethodSpec(open: "session.authenticate", "Authenticate this connection with an API key.",
+                   params: AuthenticateParams.self, result: "{tenant_id, principal_id, role}",
+                   answersBeforeNextLine: true) { p, context in
+            try await context.authenticator.authenticate(apiKey: p.apiKey, session: context.session, logger: context.logger)
         },
-        MethodSpec("rpc.discover", "The OpenRPC document describing every method.",
-                   result: "OpenRPC 1.2 document", mutating: false) { _ in
-            // Answered by the dispatcher without a principal (anyone may call it), from its own catalogue.
-            throw OMSError(.internalError, "rpc.discover is handled by the dispatcher")
+        MethodSpec(open: "rpc.discover", "The OpenRPC document describing every method.", params: NoParams.self,
+                   result: "OpenRPC 1.2 document") { _, context in
+            OpenRPC.document(for: context.catalogue)
         },
     ]
 }

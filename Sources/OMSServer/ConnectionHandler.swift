@@ -74,9 +74,8 @@ struct ConnectionHandler: Sendable {
                 try await write(RPCCodec.encodeError(id: nil, error: error), to: outbound)
                 continue
             }
-            if case .single(.success(let request)) = message, request.method == "session.authenticate" {
-                // Authentication runs before the next line is read, so a pipelined
-                // call right behind it already sees the session.
+            if case .single(.success(let request)) = message,
+               dispatcher.catalogue.methods[request.method]?.answersBeforeNextLine == true {
                 if let answer = await answer(request, session: session) { try await write(answer, to: outbound) }
                 continue
             }

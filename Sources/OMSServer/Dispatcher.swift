@@ -3,7 +3,6 @@ import Logging
 import OMSCore
 import OMSProtocol
 import OMSStore
-import Synchronization
 
 /// Routes one request: catalogue lookup, authentication, parameter checks,
 /// idempotency, the handler, and every failure mapped to a JSON-RPC error.
@@ -13,11 +12,11 @@ public final class Dispatcher: Sendable {
     public let logger: Logger
     /// Where requests, errors and latencies are counted.
     public let metrics: ServerMetrics
-    /// Failed authentications per client address, shared by every connection.
-    let authenticationThrottle: Mutex<AuthenticationThrottle>
-    /// The time the throttle sees; tests pass a clock they move by hand.
-    let now: @Sendable () -> ContinuousClock.Instant
+    /// Answers `session.authenticate` for every connection (one throttle).
+    let authenticator: Authenticator
 
+    /// `now` is the time the authentication throttle sees; tests pass a
+    /// clock they move by hand.
     public init(catalogue: Catalogue = .standard, services: Services, logger: Logger,
                 metrics: ServerMetrics = ServerMetrics(),
                 authenticationLimit: AuthenticationThrottle.Limit = AuthenticationThrottle.Limit(),
@@ -26,8 +25,7 @@ public final class Dispatcher: Sendable {
         self.services = services
         self.logger = logger
         self.metrics = metrics
-        self.authenticationThrottle = Mutex(AuthenticationThrottle(limit: authenticationLimit))
-        self.now = now
+        self.authenticator = Authenticator(services: services, limit: authenticationLimit, now: now)
     }
 
     /// Answers one request (the caller drops the answer of a notification),
@@ -54,9 +52,14 @@ public final class Dispatcher: Sendable {
         do {
             // Authentication comes first: a caller without a live session learns nothing, not even
             // what a method's params are. Only the open methods run without a principal.
-            if Catalogue.unauthenticated.contains(spec.name) {
-                return .success(try await open(spec, Params(request.params, specs: spec.params), session: session,
-                                               logger: logger))
+            let handler: MethodSpec.Handler
+            switch spec.access {
+            case .open(let open):
+                let context = OpenContext(session: session, catalogue: catalogue, authenticator: authenticator,
+                                          logger: logger)
+                return .success(try await open(Params(request.params, specs: spec.params), context))
+            case .authenticated(let authenticated):
+                handler = authenticated
             }
             guard let credential = session.credential else {
                 throw OMSError(.unauthenticated, "call session.authenticate first")
@@ -74,7 +77,7 @@ public final class Dispatcher: Sendable {
             logger[metadataKey: "principal"] = "\(principal.tenantId)/\(principal.principalId)"
             let context = RequestContext(services: services, principal: principal, session: session,
                                          requestId: request.id.map(Session.key), logger: logger)
-            let result = try await run(spec, params, request.params, context)
+            let result = try await run(spec, handler, params, request.params, context)
             if spec.mutating { services.hub?.committed() }
             logger.debug("handled")
             return .success(result)
@@ -97,24 +100,16 @@ public final class Dispatcher: Sendable {
         }
     }
 
-    /// The methods anyone may call; they need no principal, so none is invented.
-    private func open(_ spec: MethodSpec, _ params: Params, session: Session, logger: Logger) async throws -> JSON {
-        switch spec.name {
-        case "session.authenticate": try await authenticate(params, session: session, logger: logger)
-        case "rpc.discover": OpenRPC.document(for: catalogue)
-        default: throw OMSError(.internalError, "\(spec.name) is listed as open but has no open handler")
-        }
-    }
-
     /// Runs the handler; with an `idempotency_key`, the key is claimed in the
     /// command's own transaction (`IdempotencyClaim`), so a retry after any
     /// failure finds it exactly when the command committed and gets the first
     /// answer instead of running the command again. The key stores a digest
     /// of the request (method and params), so only the same request gets the
     /// first answer; another one is IDEMPOTENCY_KEY_REUSED and runs nothing.
-    private func run(_ spec: MethodSpec, _ params: Params, _ raw: JSON?, _ context: RequestContext) async throws -> JSON {
+    private func run(_ spec: MethodSpec, _ handler: MethodSpec.Handler, _ params: Params, _ raw: JSON?,
+                     _ context: RequestContext) async throws -> JSON {
         guard spec.mutating, let key = try params.decode(IdempotencyParams.self).idempotencyKey else {
-            return try await spec.handler(params, context)
+            return try await handler(params, context)
         }
         let store = IdempotencyStore(database: services.database)
         let tenant = context.principal.tenantId
@@ -127,7 +122,7 @@ public final class Dispatcher: Sendable {
         if let first, first != IdempotencyStore.pending { return try JSONParser.parse(first) }
         let claim = IdempotencyClaim(key: key, method: spec.name, digest: digest, actor: context.principal)
         do {
-            let result = try await IdempotencyClaim.$current.withValue(claim) { try await spec.handler(params, context) }
+            let result = try await IdempotencyClaim.$current.withValue(claim) { try await handler(params, context) }
             if claim.isCommitted {
                 // Committed: this is the answer even if storing it fails (a retry then sees it pending).
                 try? await store.complete(result.serializedString, for: claim)
@@ -159,38 +154,5 @@ public final class Dispatcher: Sendable {
             }
             return try JSONParser.parse(stored)
         }
-    }
-
-    private func authenticate(_ params: Params, session: Session, logger: Logger) async throws -> JSON {
-        let address = session.remoteAddress ?? "unknown"
-        let decision = authenticationThrottle.withLock { $0.attempt(from: address, at: now()) }
-        if case .refuse(let retryAfter) = decision {
-            let seconds = max(1, retryAfter.components.seconds + (retryAfter.components.attoseconds > 0 ? 1 : 0))
-            throw OMSError(.rateLimited, "too many failed authentications from this address; retry in \(seconds) s",
-                           details: ["retry_after_seconds": "\(seconds)"])
-        }
-        let credential: Credential, readAt = ContinuousClock.now
-        do {
-            credential = try await services.keys.credential(apiKey: params.decode(AuthenticateParams.self).apiKey)
-        } catch let error as OMSError where error.code == .unauthenticated {
-            // Only the address and the count are logged: never the key, nor any part of it.
-            let outcome = authenticationThrottle.withLock { $0.failed(from: address, at: now()) }
-            if case .engaged(let failures) = outcome {
-                let limit = authenticationThrottle.withLock { $0.limit }
-                logger.warning("authentication failures from one address reached the limit; refusing its attempts", metadata: [
-                    "address": "\(address)", "failures": "\(failures)", "window_seconds": "\(limit.window.components.seconds)",
-                ])
-            }
-            throw error
-        }
-        services.keyStatus.authenticated(credential, readAt: readAt)
-        session.authenticate(as: credential)
-        let principal = credential.principal
-        logger.info("authenticated", metadata: ["principal": "\(principal.tenantId)/\(principal.principalId)"])
-        return .object([
-            "tenant_id": .string(principal.tenantId), "principal_id": .string(principal.principalId),
-            "role": .string(principal.role.rawValue),
-            "portfolio_ids": principal.portfolioIds.map { .array($0.map(JSON.string)) } ?? .null,
-        ])
     }
 }

@@ -14,7 +14,7 @@ import OMSProtocol
 ///
 /// Modelled on Hummingbird's `URLEncodedFormDecoder`, a decoder over its own
 /// node tree; the tree here is `JSON`, and each container is a value.
-struct JSONValueDecoder: Decoder {
+struct JSONValueDecoder: JSONHoldingDecoder {
     let value: JSON
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
@@ -247,17 +247,5 @@ extension JSONValueDecoder {
 
         mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer { try next().unkeyedContainer() }
         mutating func superDecoder() throws -> any Decoder { try next() }
-    }
-}
-
-/// `JSON` decodes as itself, for free-form params (`metadata`, `changes`).
-/// Only `JSONValueDecoder` holds a `JSON` to give.
-extension JSON: Decodable {
-    public init(from decoder: any Decoder) throws {
-        guard let decoder = decoder as? JSONValueDecoder else {
-            throw DecodingError.typeMismatch(JSON.self, DecodingError.Context(
-                codingPath: decoder.codingPath, debugDescription: "JSON decodes only with JSONValueDecoder"))
-        }
-        self = decoder.value
     }
 }

@@ -110,8 +110,20 @@ public struct ParamSpec: Sendable {
 /// One method of the catalogue: its contract (for validation and
 /// `rpc.discover`) and its handler, so the two cannot drift apart.
 public struct MethodSpec: Sendable {
-    /// Runs the method on params already checked against `params`.
+    /// Runs the method for the session's principal on params already
+    /// checked against `params`.
     public typealias Handler = @Sendable (Params, RequestContext) async throws -> JSON
+    /// Runs a method anyone may call before authenticating: it is given the
+    /// connection, and no principal, because there is none yet.
+    public typealias OpenHandler = @Sendable (Params, OpenContext) async throws -> JSON
+
+    /// Who may call a method, which decides what its handler is given.
+    public enum Access: Sendable {
+        /// Anyone, authenticated or not (`session.authenticate`, `rpc.discover`).
+        case open(OpenHandler)
+        /// A session whose key and principal are still valid at the call.
+        case authenticated(Handler)
+    }
 
     public var name: String
     public var summary: String
@@ -125,13 +137,46 @@ public struct MethodSpec: Sendable {
     public var result: String
     /// Whether the method changes state (it then accepts `idempotency_key`).
     public var mutating: Bool
-    public var handler: Handler
+    public var access: Access
+    /// Whether the connection reads its next line only once this method has
+    /// answered. `session.authenticate` changes the session, so a call
+    /// pipelined right behind it must see the new session, not race it.
+    public var answersBeforeNextLine: Bool
+
+    /// Whether anyone may call the method before authenticating.
+    public var isOpen: Bool {
+        if case .open = access { true } else { false }
+    }
 
     /// A method whose handler takes its params as `P`, decoded after the
     /// checks of `P.specs`.
     public init<P: MethodParams>(_ name: String, _ summary: String, params: P.Type, roles: [Role] = Role.allCases,
                                  result: String, mutating: Bool,
                                  handler: @escaping @Sendable (P, RequestContext) async throws -> JSON) {
+        self.init(name, summary, params: P.self, roles: roles, result: result, mutating: mutating,
+                  access: .authenticated { params, context in try await handler(try params.decode(P.self), context) })
+    }
+
+    /// A method without params.
+    public init(_ name: String, _ summary: String, roles: [Role] = Role.allCases, result: String, mutating: Bool,
+                handler: @escaping @Sendable (RequestContext) async throws -> JSON) {
+        self.init(name, summary, params: NoParams.self, roles: roles, result: result, mutating: mutating) { _, context in
+            try await handler(context)
+        }
+    }
+
+    /// A method anyone may call before authenticating; it changes nothing
+    /// stored, so it takes no `idempotency_key`.
+    init<P: MethodParams>(open name: String, _ summary: String, params: P.Type, result: String,
+                          answersBeforeNextLine: Bool = false,
+                          handler: @escaping @Sendable (P, OpenContext) async throws -> JSON) {
+        self.init(name, summary, params: P.self, roles: Role.allCases, result: result, mutating: false,
+                  access: .open { params, context in try await handler(try params.decode(P.self), context) })
+        self.answersBeforeNextLine = answersBeforeNextLine
+    }
+
+    private init<P: MethodParams>(_ name: String, _ summary: String, params: P.Type, roles: [Role], result: String,
+                                  mutating: Bool, access: Access) {
         self.name = name
         self.summary = summary
         self.params = mutating && !P.specs.contains(where: { $0.name == "idempotency_key" })
@@ -141,15 +186,8 @@ public struct MethodSpec: Sendable {
         self.roles = roles
         self.result = result
         self.mutating = mutating
-        self.handler = { params, context in try await handler(try params.decode(P.self), context) }
-    }
-
-    /// A method without params.
-    public init(_ name: String, _ summary: String, roles: [Role] = Role.allCases, result: String, mutating: Bool,
-                handler: @escaping @Sendable (RequestContext) async throws -> JSON) {
-        self.init(name, summary, params: NoParams.self, roles: roles, result: result, mutating: mutating) { _, context in
-            try await handler(context)
-        }
+        self.access = access
+        self.answersBeforeNextLine = false
     }
 }
 

@@ -44,3 +44,13 @@ public struct RequestContext: Sendable {
     public let requestId: String?
     public let logger: Logger
 }
+
+/// What a method anyone may call knows: the connection and the server, and
+/// no principal, since the caller may not have authenticated.
+public struct OpenContext: Sendable {
+    public let session: Session
+    /// The catalogue the dispatcher serves (`rpc.discover` publishes it).
+    public let catalogue: Catalogue
+    let authenticator: Authenticator
+    public let logger: Logger
+}

@@ -8,9 +8,14 @@ import Foundation
 // (`EventPayload.jsonString()`, `parse(_:)`); this conformance only has to
 // be as good as Foundation allows.
 extension JSON: Codable {
-    /// Reads any JSON value; a number through `Decimal`, else `Double` (see
-    /// above). Throws for a number neither can hold (`1e400`).
+    /// Reads any JSON value: exactly from a decoder that holds `JSON`
+    /// (`JSONHoldingDecoder`), else a number through `Decimal`, else `Double`
+    /// (see above). Throws for a number neither can hold (`1e400`).
     public init(from decoder: any Decoder) throws {
+        if let holding = decoder as? any JSONHoldingDecoder {
+            self = holding.value
+            return
+        }
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -47,4 +52,11 @@ extension JSON: Codable {
         case .object(let members): try container.encode(members)
         }
     }
+}
+
+/// A decoder over a `JSON` value (the server's params decoder): `JSON`
+/// decodes from it as the value itself, so numbers keep their exact text.
+public protocol JSONHoldingDecoder: Decoder {
+    /// The value at the decoder's coding path.
+    var value: JSON { get }
 }
