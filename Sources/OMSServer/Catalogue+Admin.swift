@@ -61,7 +61,7 @@ extension Catalogue {
             params: CreatePortfolioParams.self, roles: [.admin], result: "portfolio", mutating: true
         ) { p, ctx in
             let portfolio = try await ctx.services.reference.createPortfolio(
-                Portfolio(portfolioId: p.portfolioId, name: p.name, baseCurrency: p.baseCurrency ?? "USD", cash: p.cash ?? 0),
+                Portfolio(portfolioId: p.portfolioId, name: p.name, baseCurrency: p.baseCurrency ?? defaultCurrency, cash: p.cash ?? 0),
                 actor: ctx.principal)
             return .object(["portfolio_id": .string(portfolio.portfolioId), "name": .string(portfolio.name),
                             "base_currency": .string(portfolio.baseCurrency), "cash": .decimal(portfolio.cash)])
@@ -81,7 +81,7 @@ extension Catalogue {
             params: CreateInstrumentParams.self, roles: [.admin], result: "instrument", mutating: true
         ) { p, ctx in
             let instrument = try await ctx.services.reference.createInstrument(
-                Instrument(instrumentId: p.instrumentId, symbol: p.symbol, currency: p.currency ?? "USD", issuer: p.issuer,
+                Instrument(instrumentId: p.instrumentId, symbol: p.symbol, currency: p.currency ?? defaultCurrency, issuer: p.issuer,
                            sector: p.sector),
                 actor: ctx.principal)
             return .object(["instrument_id": .string(instrument.instrumentId), "symbol": .string(instrument.symbol),

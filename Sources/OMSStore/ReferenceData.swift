@@ -1,6 +1,9 @@
 import Foundation
 import OMSCore
 
+/// The currency of a portfolio or instrument created without one.
+public let defaultCurrency = "USD"
+
 /// A portfolio: the book orders trade for.
 public struct Portfolio: Sendable, Equatable, Codable {
     public var portfolioId: String
@@ -8,7 +11,7 @@ public struct Portfolio: Sendable, Equatable, Codable {
     public var baseCurrency: String
     public var cash: ExactDecimal
 
-    public init(portfolioId: String, name: String, baseCurrency: String = "USD", cash: ExactDecimal = 0) {
+    public init(portfolioId: String, name: String, baseCurrency: String = defaultCurrency, cash: ExactDecimal = 0) {
         self.portfolioId = portfolioId
         self.name = name
         self.baseCurrency = baseCurrency
@@ -37,7 +40,7 @@ public struct Instrument: Sendable, Equatable, Codable {
     public var issuer: String?
     public var sector: String?
 
-    public init(instrumentId: String, symbol: String, currency: String = "USD", issuer: String? = nil,
+    public init(instrumentId: String, symbol: String, currency: String = defaultCurrency, issuer: String? = nil,
                 sector: String? = nil) {
         self.instrumentId = instrumentId
         self.symbol = symbol
