@@ -12,75 +12,74 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve JSON-RPC on TCP. Without a database URL, runs a private PostgreSQL under .oms/ with a demo tenant.")
 
-    @Option(help: ServeCommand.help("--host", "Address to listen on."))
+    @Option(help: ServeSetting.host.help("Address to listen on."))
     var host: String?
 
-    @Option(help: ServeCommand.help("--port", "TCP port for JSON-RPC."))
+    @Option(help: ServeSetting.port.help("TCP port for JSON-RPC."))
     var port: Int?
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(name: .customLong("data-dir"), help: ServeCommand.help("--data-dir", "Folder for the embedded PostgreSQL and demo keys."))
+    @Option(name: ServeSetting.dataDirectory.name, help: ServeSetting.dataDirectory.help("Folder for the embedded PostgreSQL and demo keys."))
     var dataDirectory: String?
 
-    @Option(name: .customLong("max-line-length"), help: ServeCommand.help("--max-line-length", "Longest request line in bytes."))
+    @Option(name: ServeSetting.maximumLineLength.name, help: ServeSetting.maximumLineLength.help("Longest request line in bytes."))
     var maximumLineLength: Int?
 
-    @Option(name: .customLong("max-in-flight"), help: ServeCommand.help("--max-in-flight", "Requests worked on at once per connection."))
+    @Option(name: ServeSetting.maximumInFlight.name, help: ServeSetting.maximumInFlight.help("Requests worked on at once per connection."))
     var maximumInFlight: Int?
 
-    @Option(name: .customLong("max-batch-size"),
-            help: ServeCommand.help("--max-batch-size", "Requests in one batch; a larger batch is refused whole (LIMIT_EXCEEDED)."))
+    @Option(name: ServeSetting.maximumBatchSize.name,
+            help: ServeSetting.maximumBatchSize.help("Requests in one batch; a larger batch is refused whole (LIMIT_EXCEEDED)."))
     var maximumBatchSize: Int?
 
-    @Option(name: .customLong("max-connections-per-address"),
-            help: ServeCommand.help("--max-connections-per-address", "Open connections per client IP address; one more gets LIMIT_EXCEEDED and is closed."))
+    @Option(name: ServeSetting.maximumConnectionsPerAddress.name,
+            help: ServeSetting.maximumConnectionsPerAddress.help("Open connections per client IP address; one more gets LIMIT_EXCEEDED and is closed."))
     var maximumConnectionsPerAddress: Int?
 
-    @Option(name: .customLong("max-subscriptions"),
-            help: ServeCommand.help("--max-subscriptions", "Subscriptions one connection may hold at once (LIMIT_EXCEEDED beyond)."))
+    @Option(name: ServeSetting.maximumSubscriptions.name,
+            help: ServeSetting.maximumSubscriptions.help("Subscriptions one connection may hold at once (LIMIT_EXCEEDED beyond)."))
     var maximumSubscriptions: Int?
 
-    @Option(name: .customLong("max-metadata-bytes"),
-            help: ServeCommand.help("--max-metadata-bytes", "Largest order metadata in bytes of compact JSON (INVALID_PARAMS beyond)."))
+    @Option(name: ServeSetting.maximumMetadataBytes.name,
+            help: ServeSetting.maximumMetadataBytes.help("Largest order metadata in bytes of compact JSON (INVALID_PARAMS beyond)."))
     var maximumMetadataBytes: Int?
 
-    @Option(name: .customLong("auth-failure-limit"),
-            help: ServeCommand.help("--auth-failure-limit", "Failed session.authenticate calls per client address per window before further attempts are refused (RATE_LIMITED)."))
+    @Option(name: ServeSetting.authFailureLimit.name,
+            help: ServeSetting.authFailureLimit.help("Failed session.authenticate calls per client address per window before further attempts are refused (RATE_LIMITED)."))
     var authFailureLimit: Int?
 
-    @Option(name: .customLong("auth-failure-window"),
-            help: ServeCommand.help("--auth-failure-window", "Seconds of the authentication-failure window."))
+    @Option(name: ServeSetting.authFailureWindow.name,
+            help: ServeSetting.authFailureWindow.help("Seconds of the authentication-failure window."))
     var authFailureWindow: Int?
 
-    @Option(name: .customLong("tls-cert"),
-            help: ServeCommand.help("--tls-cert", "PEM certificate chain (leaf first); with --tls-key serves TLS instead of plain TCP."))
+    @Option(name: ServeSetting.tlsCertificate.name,
+            help: ServeSetting.tlsCertificate.help("PEM certificate chain (leaf first); with --tls-key serves TLS instead of plain TCP."))
     var tlsCertificate: String?
 
-    @Option(name: .customLong("tls-key"), help: ServeCommand.help("--tls-key", "PEM private key of --tls-cert."))
+    @Option(name: ServeSetting.tlsKey.name, help: ServeSetting.tlsKey.help("PEM private key of --tls-cert."))
     var tlsKey: String?
 
-    @Option(name: .customLong("pool-size"), help: ServeCommand.help("--pool-size", "PostgreSQL connections in the pool."))
+    @Option(name: ServeSetting.poolSize.name, help: ServeSetting.poolSize.help("PostgreSQL connections in the pool."))
     var poolSize: Int?
 
-    @Option(name: .customLong("log-level"),
-            help: ServeCommand.help("--log-level", "trace, debug, info, notice, warning, error or critical."))
+    @Option(name: ServeSetting.logLevel.name,
+            help: ServeSetting.logLevel.help("trace, debug, info, notice, warning, error or critical."))
     var logLevel: String?
 
-    @Flag(name: .customLong("evaluate-compliance"),
-          help: ServeCommand.help("--evaluate-compliance",
-                     "Decide orders pending pre/post-trade compliance with the built-in rule engine (env 1/true/yes/on)."))
+    @Flag(name: ServeSetting.evaluateCompliance.name,
+          help: ServeSetting.evaluateCompliance.help("Decide orders pending pre/post-trade compliance with the built-in rule engine (env 1/true/yes/on)."))
     var evaluateCompliance = false
 
-    @Option(name: .customLong("subscription-buffer"),
-            help: ServeCommand.help("--subscription-buffer", "Events buffered per subscription before a slow subscriber is cut off."))
+    @Option(name: ServeSetting.subscriptionBuffer.name,
+            help: ServeSetting.subscriptionBuffer.help("Events buffered per subscription before a slow subscriber is cut off."))
     var subscriptionBuffer: Int?
 
-    @Option(name: .customLong("metrics-host"), help: ServeCommand.help("--metrics-host", "Address of the operations endpoint."))
+    @Option(name: ServeSetting.metricsHost.name, help: ServeSetting.metricsHost.help("Address of the operations endpoint."))
     var metricsHost: String?
 
-    @Option(name: .customLong("metrics-port"),
-            help: ServeCommand.help("--metrics-port", "Port of the operations endpoint: /metrics (Prometheus), /healthz, /readyz; 0 picks a free port."))
+    @Option(name: ServeSetting.metricsPort.name,
+            help: ServeSetting.metricsPort.help("Port of the operations endpoint: /metrics (Prometheus), /healthz, /readyz; 0 picks a free port."))
     var metricsPort: Int?
 
     @Flag(name: .customLong("print-config"),
@@ -90,42 +89,35 @@ struct ServeCommand: AsyncParsableCommand {
     /// Flags over `OMS_*` variables over defaults (`ServeConfiguration`), checked.
     func settings(_ environment: SettingsEnvironment = SettingsEnvironment()) throws -> ServeConfiguration {
         var c = ServeConfiguration()
-        c.host = host ?? environment.string("OMS_HOST") ?? c.host
-        if self.metricsPort != nil || environment.string("OMS_METRICS_PORT") != nil {
-            c.metricsPort = try environment.int(self.metricsPort, "--metrics-port", "OMS_METRICS_PORT", default: 0,
-                                                in: 0...65_535)
+        c.host = host ?? environment.string(ServeSetting.host.env) ?? c.host
+        if metricsPort != nil || environment.string(ServeSetting.metricsPort.env) != nil {
+            c.metricsPort = try environment.int(metricsPort, .metricsPort, default: 0)
         }
-        c.tlsCertificate = tlsCertificate ?? environment.string("OMS_TLS_CERT")
-        c.tlsKey = tlsKey ?? environment.string("OMS_TLS_KEY")
+        c.tlsCertificate = tlsCertificate ?? environment.string(ServeSetting.tlsCertificate.env)
+        c.tlsKey = tlsKey ?? environment.string(ServeSetting.tlsKey.env)
         guard (c.tlsCertificate == nil) == (c.tlsKey == nil) else {
-            throw ValidationError("--tls-cert (OMS_TLS_CERT) and --tls-key (OMS_TLS_KEY) go together: give both or neither")
+            let (cert, key) = (ServeSetting.tlsCertificate, ServeSetting.tlsKey)
+            throw ValidationError("\(cert.flag) (\(cert.env)) and \(key.flag) (\(key.env)) go together: give both or neither")
         }
-        c.port = try environment.int(port, "--port", "OMS_PORT", default: c.port, in: 0...65_535)
-        c.databaseURL = database.databaseURL ?? environment.string("OMS_DATABASE_URL")
-        c.dataDirectory = dataDirectory ?? environment.string("OMS_DATA_DIR") ?? c.dataDirectory
-        c.maximumLineLength = try environment.int(maximumLineLength, "--max-line-length", "OMS_MAX_LINE_LENGTH",
-                                                  default: c.maximumLineLength, in: 256...(1 << 30))
-        c.maximumInFlight = try environment.int(maximumInFlight, "--max-in-flight", "OMS_MAX_IN_FLIGHT",
-                                                default: c.maximumInFlight, in: 1...100_000)
-        c.maximumBatchSize = try environment.int(maximumBatchSize, "--max-batch-size", "OMS_MAX_BATCH_SIZE",
-                                                 default: c.maximumBatchSize, in: 1...1_000_000)
-        c.maximumConnectionsPerAddress = try environment.int(
-            maximumConnectionsPerAddress, "--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS",
-            default: c.maximumConnectionsPerAddress, in: 1...1_000_000)
-        c.maximumSubscriptions = try environment.int(maximumSubscriptions, "--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS",
-                                                     default: c.maximumSubscriptions, in: 1...1_000_000)
-        c.maximumMetadataBytes = try environment.int(maximumMetadataBytes, "--max-metadata-bytes", "OMS_MAX_METADATA_BYTES",
-                                                     default: c.maximumMetadataBytes, in: 2...(1 << 30))
-        c.authFailureLimit = try environment.int(authFailureLimit, "--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT",
-                                                 default: c.authFailureLimit, in: 1...1_000_000)
-        c.authFailureWindow = try environment.int(authFailureWindow, "--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW",
-                                                  default: c.authFailureWindow, in: 1...86_400)
-        c.poolSize = try environment.int(poolSize, "--pool-size", "OMS_POOL_SIZE", default: c.poolSize, in: 1...10_000)
-        c.logLevel = try environment.logLevel(logLevel, "OMS_LOG_LEVEL", default: c.logLevel)
-        c.evaluateCompliance = try evaluateCompliance || environment.bool("OMS_EVALUATE_COMPLIANCE")
-        c.subscriptionBuffer = try environment.int(subscriptionBuffer, "--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER",
-                                                   default: c.subscriptionBuffer, in: 1...10_000_000)
-        c.metricsHost = metricsHost ?? environment.string("OMS_METRICS_HOST")
+        c.port = try environment.int(port, .port, default: c.port)
+        c.databaseURL = database.databaseURL ?? environment.string(ServeSetting.databaseURL.env)
+        c.dataDirectory = dataDirectory ?? environment.string(ServeSetting.dataDirectory.env) ?? c.dataDirectory
+        c.maximumLineLength = try environment.int(maximumLineLength, .maximumLineLength, default: c.maximumLineLength)
+        c.maximumInFlight = try environment.int(maximumInFlight, .maximumInFlight, default: c.maximumInFlight)
+        c.maximumBatchSize = try environment.int(maximumBatchSize, .maximumBatchSize, default: c.maximumBatchSize)
+        c.maximumConnectionsPerAddress = try environment.int(maximumConnectionsPerAddress, .maximumConnectionsPerAddress,
+                                                             default: c.maximumConnectionsPerAddress)
+        c.maximumSubscriptions = try environment.int(maximumSubscriptions, .maximumSubscriptions,
+                                                     default: c.maximumSubscriptions)
+        c.maximumMetadataBytes = try environment.int(maximumMetadataBytes, .maximumMetadataBytes,
+                                                     default: c.maximumMetadataBytes)
+        c.authFailureLimit = try environment.int(authFailureLimit, .authFailureLimit, default: c.authFailureLimit)
+        c.authFailureWindow = try environment.int(authFailureWindow, .authFailureWindow, default: c.authFailureWindow)
+        c.poolSize = try environment.int(poolSize, .poolSize, default: c.poolSize)
+        c.logLevel = try environment.logLevel(logLevel, default: c.logLevel)
+        c.evaluateCompliance = try evaluateCompliance || environment.bool(ServeSetting.evaluateCompliance.env)
+        c.subscriptionBuffer = try environment.int(subscriptionBuffer, .subscriptionBuffer, default: c.subscriptionBuffer)
+        c.metricsHost = metricsHost ?? environment.string(ServeSetting.metricsHost.env)
         return c
     }
 
@@ -157,12 +149,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
         defer { if let embedded { try? embedded.stop() } }
         try await ServeRunner(settings: settings, url: url, logger: logger).serve(seedDemo: embeddedDatabase)
-    }
-
-    /// A flag's help with its environment variable and default from `ServeConfiguration.table`.
-    static func help(_ flag: String, _ text: String) -> ArgumentHelp {
-        guard let row = ServeConfiguration.table.first(where: { $0.flag == flag }) else { return ArgumentHelp(text) }
-        return ArgumentHelp("\(text) (env \(row.env); default: \(row.defaultValue))")
     }
 }
 

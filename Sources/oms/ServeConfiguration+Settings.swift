@@ -3,35 +3,64 @@ import Foundation
 import Logging
 import OMSServer
 
-extension ServeConfiguration {
-    /// Every setting: flag, environment variable, default, as `--help` and
-    /// the docs show them. A test checks docker/ and the README against it.
-    static let table: [(flag: String, env: String, defaultValue: String)] = {
-        let d = ServeConfiguration.defaults
-        return [
-            ("--host", "OMS_HOST", d.host),
-            ("--port", "OMS_PORT", "\(d.port)"),
-            ("--database-url", "OMS_DATABASE_URL", "embedded PostgreSQL under --data-dir"),
-            ("--data-dir", "OMS_DATA_DIR", d.dataDirectory),
-            ("--pool-size", "OMS_POOL_SIZE", "\(d.poolSize)"),
-            ("--max-line-length", "OMS_MAX_LINE_LENGTH", "\(d.maximumLineLength)"),
-            ("--max-in-flight", "OMS_MAX_IN_FLIGHT", "\(d.maximumInFlight)"),
-            ("--max-batch-size", "OMS_MAX_BATCH_SIZE", "\(d.maximumBatchSize)"),
-            ("--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS", "\(d.maximumConnectionsPerAddress)"),
-            ("--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS", "\(d.maximumSubscriptions)"),
-            ("--max-metadata-bytes", "OMS_MAX_METADATA_BYTES", "\(d.maximumMetadataBytes)"),
-            ("--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT", "\(d.authFailureLimit)"),
-            ("--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW", "\(d.authFailureWindow)"),
-            ("--tls-cert", "OMS_TLS_CERT", "off"),
-            ("--tls-key", "OMS_TLS_KEY", "off"),
-            ("--log-level", "OMS_LOG_LEVEL", "\(d.logLevel)"),
-            ("--evaluate-compliance", "OMS_EVALUATE_COMPLIANCE", d.evaluateCompliance ? "on" : "off"),
-            ("--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER", "\(d.subscriptionBuffer)"),
-            ("--metrics-host", "OMS_METRICS_HOST", "same as --host"),
-            ("--metrics-port", "OMS_METRICS_PORT", "off"),
-        ]
-    }()
+/// One setting of `oms serve`: its flag, environment variable, default as
+/// `--help` and the docs show it, and for a number the values it may take.
+/// Each is declared once here; the flag, its help, the variable's reading and
+/// its check take them from it.
+struct ServeSetting: Sendable {
+    /// The flag, with its dashes (`--port`).
+    var flag: String
+    var env: String
+    var defaultValue: String
+    /// The values a number may take; nil for a setting that is not a number.
+    var range: ClosedRange<Int>?
 
+    init(_ flag: String, _ env: String, _ defaultValue: String, _ range: ClosedRange<Int>? = nil) {
+        (self.flag, self.env, self.defaultValue, self.range) = (flag, env, defaultValue, range)
+    }
+
+    /// The flag's name for ArgumentParser (`port`).
+    var name: NameSpecification { .customLong(String(flag.dropFirst(2))) }
+
+    /// `text` with the variable and the default.
+    func help(_ text: String) -> ArgumentHelp {
+        ArgumentHelp("\(text) (env \(env); default: \(defaultValue))")
+    }
+
+    private static let d = ServeConfiguration.defaults
+    static let host = ServeSetting("--host", "OMS_HOST", d.host)
+    static let port = ServeSetting("--port", "OMS_PORT", "\(d.port)", 0...65_535)
+    static let databaseURL = ServeSetting("--database-url", "OMS_DATABASE_URL", "embedded PostgreSQL under --data-dir")
+    static let dataDirectory = ServeSetting("--data-dir", "OMS_DATA_DIR", d.dataDirectory)
+    static let poolSize = ServeSetting("--pool-size", "OMS_POOL_SIZE", "\(d.poolSize)", 1...10_000)
+    static let maximumLineLength = ServeSetting("--max-line-length", "OMS_MAX_LINE_LENGTH", "\(d.maximumLineLength)",
+                                                256...(1 << 30))
+    static let maximumInFlight = ServeSetting("--max-in-flight", "OMS_MAX_IN_FLIGHT", "\(d.maximumInFlight)", 1...100_000)
+    static let maximumBatchSize = ServeSetting("--max-batch-size", "OMS_MAX_BATCH_SIZE", "\(d.maximumBatchSize)",
+                                               1...1_000_000)
+    static let maximumConnectionsPerAddress = ServeSetting(
+        "--max-connections-per-address", "OMS_MAX_CONNECTIONS_PER_ADDRESS", "\(d.maximumConnectionsPerAddress)",
+        1...1_000_000)
+    static let maximumSubscriptions = ServeSetting("--max-subscriptions", "OMS_MAX_SUBSCRIPTIONS",
+                                                   "\(d.maximumSubscriptions)", 1...1_000_000)
+    static let maximumMetadataBytes = ServeSetting("--max-metadata-bytes", "OMS_MAX_METADATA_BYTES",
+                                                   "\(d.maximumMetadataBytes)", 2...(1 << 30))
+    static let authFailureLimit = ServeSetting("--auth-failure-limit", "OMS_AUTH_FAILURE_LIMIT", "\(d.authFailureLimit)",
+                                               1...1_000_000)
+    static let authFailureWindow = ServeSetting("--auth-failure-window", "OMS_AUTH_FAILURE_WINDOW",
+                                                "\(d.authFailureWindow)", 1...86_400)
+    static let tlsCertificate = ServeSetting("--tls-cert", "OMS_TLS_CERT", "off")
+    static let tlsKey = ServeSetting("--tls-key", "OMS_TLS_KEY", "off")
+    static let logLevel = ServeSetting("--log-level", "OMS_LOG_LEVEL", "\(d.logLevel)")
+    static let evaluateCompliance = ServeSetting("--evaluate-compliance", "OMS_EVALUATE_COMPLIANCE",
+                                                 d.evaluateCompliance ? "on" : "off")
+    static let subscriptionBuffer = ServeSetting("--subscription-buffer", "OMS_SUBSCRIPTION_BUFFER",
+                                                 "\(d.subscriptionBuffer)", 1...10_000_000)
+    static let metricsHost = ServeSetting("--metrics-host", "OMS_METRICS_HOST", "same as --host")
+    static let metricsPort = ServeSetting("--metrics-port", "OMS_METRICS_PORT", "off", 0...65_535)
+}
+
+extension ServeConfiguration {
     /// The settings as one log line's metadata; the database password is hidden.
     var logMetadata: Logger.Metadata {
         [
@@ -63,9 +92,10 @@ struct SettingsEnvironment {
         values[name].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    /// `flag` if given, else the variable, else `fallback`; within `range`.
-    func int(_ flag: Int?, _ flagName: String, _ name: String, default fallback: Int,
-             in range: ClosedRange<Int>) throws -> Int {
+    /// `flag` if given, else the setting's variable, else `fallback`; within
+    /// the setting's range.
+    func int(_ flag: Int?, _ setting: ServeSetting, default fallback: Int) throws -> Int {
+        let (flagName, name, range) = (setting.flag, setting.env, setting.range ?? Int.min...Int.max)
         if let flag {
             guard range.contains(flag) else {
                 throw ValidationError("\(flagName) must be between \(range.lowerBound) and \(range.upperBound), got \(flag)")
@@ -88,11 +118,12 @@ struct SettingsEnvironment {
     }
 
     /// A log level from the flag or the variable.
-    func logLevel(_ flag: String?, _ name: String, default fallback: Logger.Level) throws -> Logger.Level {
+    func logLevel(_ flag: String?, default fallback: Logger.Level) throws -> Logger.Level {
+        let name = ServeSetting.logLevel.env
         guard let text = flag ?? string(name) else { return fallback }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {
             let levels = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ValidationError("\(flag != nil ? "--log-level" : name) must be one of \(levels), got '\(text)'")
+            throw ValidationError("\(flag != nil ? ServeSetting.logLevel.flag : name) must be one of \(levels), got '\(text)'")
         }
         return level
     }
