@@ -39,18 +39,9 @@ public final class ConnectionPool: Sendable {
         }
     }
 
-    /// A connection for the caller alone until `release`; runs `onLease` on it first.
+    /// A connection for the caller alone until `release`.
     public func lease() async throws -> Connection {
-        let connection = try await acquire()
-        if let onLease = configuration.onLease {
-            do {
-                try await onLease(connection)
-            } catch {
-                release(connection)
-                throw error
-            }
-        }
-        return connection
+        try await acquire()
     }
 
     /// Gives a leased connection back (or closes it, if it is broken or still in a transaction).

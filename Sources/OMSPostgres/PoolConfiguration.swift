@@ -6,19 +6,14 @@ public struct PoolConfiguration: Sendable {
     public var maximumConnections: Int
     /// How long `lease` waits for a connection before throwing `PoolTimeoutError`.
     public var leaseTimeout: Duration
-    /// Runs on every connection as it is leased, before the caller gets it (e.g. to bind a
-    /// session setting). If it throws, the connection goes back and the lease throws.
-    public var onLease: (@Sendable (Connection) async throws -> Void)?
 
     /// A configuration; 8 connections and a 10-second lease timeout by default.
     public init(
-        conninfo: String, maximumConnections: Int = 8, leaseTimeout: Duration = .seconds(10),
-        onLease: (@Sendable (Connection) async throws -> Void)? = nil
+        conninfo: String, maximumConnections: Int = 8, leaseTimeout: Duration = .seconds(10)
     ) {
         self.conninfo = conninfo
         self.maximumConnections = maximumConnections
         self.leaseTimeout = leaseTimeout
-        self.onLease = onLease
     }
 }
 

@@ -110,17 +110,6 @@ struct PoolTests {
         #expect(!error.requestSent)
     }
 
-    @Test("the lease hook runs a statement on every leased connection")
-    func leaseHook() async throws {
-        let database = try await TestDatabase("pq_pool_hook")
-        let pool = ConnectionPool(PoolConfiguration(conninfo: database.uri, maximumConnections: 2) { connection in
-            _ = try await connection.query("SELECT set_config('oms.tenant', 'tenant-7', false)")
-        })
-        let tenant = try await pool.withConnection { try await $0.query("SELECT current_setting('oms.tenant') AS t") }
-        #expect(try tenant[0]["t"].string() == "tenant-7")
-        pool.close()
-    }
-
     @Test("a connection released inside a transaction block is closed, not reused")
     func releasedInTransaction() async throws {
         let database = try await TestDatabase("pq_pool_txn")
