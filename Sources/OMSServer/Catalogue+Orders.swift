@@ -100,7 +100,7 @@ extension Catalogue {
             let outcome = try await ctx.services.orders.transition(
                 command, orderId: p.orderId, actor: ctx.principal, details: p.details)
             if command.complianceVerdict?.verdict == .overridden {
-                return .object(["override_id": .string(outcome.complianceResultId ?? ""), "order": Wire.order(outcome.order)])
+                return .object(["override_id": Wire.optional(outcome.complianceResultId), "order": Wire.order(outcome.order)])
             }
             return Wire.order(outcome.order)
         }
