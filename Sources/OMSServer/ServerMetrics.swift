@@ -60,8 +60,9 @@ public struct ServerMetrics: Sendable {
 }
 
 extension ServerMetrics {
-    /// Request latency buckets: the Prometheus factory's defaults start at
-    /// 5 ms, and most commands here take about a millisecond.
+    /// Request latency buckets from 250 µs: the Prometheus factory's defaults
+    /// start at 5 ms, which would put most commands in the first bucket
+    /// (docs/architecture.md, "Metrics").
     public static let durationBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
