@@ -90,11 +90,16 @@ public indirect enum ParamType: Sendable, Equatable {
 
 /// One named parameter of a method.
 public struct ParamSpec: Sendable {
+    /// The parameter's wire name (snake_case).
     public var name: String
+    /// What the value must be, checked before the handler runs.
     public var type: ParamType
+    /// Whether a call without it is INVALID_PARAMS.
     public var required: Bool
+    /// One line for `rpc.discover` and the docs.
     public var summary: String
 
+    /// A parameter, required unless said otherwise.
     public init(_ name: String, _ type: ParamType, required: Bool = true, _ summary: String = "") {
         self.name = name
         self.type = type
@@ -113,8 +118,11 @@ public struct MethodSpec: Sendable {
     /// Runs the method on params already checked against `params`.
     public typealias Handler = @Sendable (Params, RequestContext) async throws -> JSON
 
+    /// The method's wire name (`oms.create_order`).
     public var name: String
+    /// One line for `rpc.discover` and the docs.
     public var summary: String
+    /// The parameters, checked before the handler runs and published.
     public var params: [ParamSpec]
     /// The type the handler decodes the params into (its `specs` are `params`,
     /// less the `idempotency_key` every mutating method takes).
@@ -125,6 +133,7 @@ public struct MethodSpec: Sendable {
     public var result: String
     /// Whether the method changes state (it then accepts `idempotency_key`).
     public var mutating: Bool
+    /// Runs the method.
     public var handler: Handler
 
     /// A method whose handler takes its params as `P`, decoded after the

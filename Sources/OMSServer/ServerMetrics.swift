@@ -8,6 +8,7 @@ import OMSStore
 /// default reports nowhere, so tests and tools that build a `Dispatcher`
 /// need not care.
 public struct ServerMetrics: Sendable {
+    /// The factory the metrics were made from, so the store can report into the same registry.
     public let factory: any MetricsFactory
     let inFlight: Meter
     let connections: Meter
@@ -15,6 +16,7 @@ public struct ServerMetrics: Sendable {
     /// sending made-up names cannot grow the label set without bound.
     private let methods: Set<String>
 
+    /// Metrics made from `factory`, labelled by the methods of `catalogue`.
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance, catalogue: Catalogue = .standard) {
         self.factory = factory
         self.methods = Set(catalogue.methods.keys)

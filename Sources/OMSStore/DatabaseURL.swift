@@ -10,6 +10,7 @@ import OMSPostgres
 /// comes from libpq's environment (`PGHOST`, `PGUSER`, `PGPASSWORD`,
 /// `PGSSLMODE`, `PGPASSFILE`, `PGSERVICE`, …), as for `psql`.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    /// The parsed keywords and values, as libpq reads them.
     public private(set) var settings: ConnectionString
 
     /// Parses a connection string; libpq's own message says what is wrong with a bad one.
@@ -135,6 +136,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
 /// The database could not be reached; the message says why.
 public struct DatabaseUnreachable: Error, CustomStringConvertible, Sendable {
+    /// Why the database could not be reached, safe to log.
     public let message: String
     public var description: String { message }
 }
