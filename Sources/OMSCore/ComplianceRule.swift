@@ -17,7 +17,7 @@ public struct ComplianceRule: Sendable, Equatable {
     public var targetAccounts: [String]
     /// HARD violations fail an order; SOFT ones are reported and pass.
     public var severity: Severity
-    /// False once soft-deleted; inactive rules are kept but not applied.
+    /// Whether the rule is applied; a soft delete or an update turns it off and keeps the row.
     public var active: Bool
     /// Bumped by every change, starting at 1.
     public var version: Int

@@ -9,7 +9,7 @@ public struct RuleFilter: Sendable, Equatable {
     public var portfolioId: String?
     /// Only rules of this type.
     public var ruleType: RuleType?
-    /// Only active (true) or soft-deleted (false) rules.
+    /// Only active (true) or inactive (false) rules.
     public var active: Bool?
 
     /// A filter; the defaults list every rule the caller may see.
