@@ -2,14 +2,23 @@ import Foundation
 
 /// A booking of part of an order's executed quantity to an account.
 public struct Allocation: Sendable, Equatable, Codable {
+    /// The allocation's identifier (`ALC-…`).
     public var allocationId: String
+    /// The order whose executed quantity is booked.
     public var orderId: String
+    /// The account booked to.
     public var accountId: String
+    /// The order's portfolio, which the account must belong to.
     public var portfolioId: String
+    /// The quantity booked, scale as given.
     public var quantity: ExactDecimal
+    /// The principal who created it.
     public var createdBy: String
+    /// Bumped by every change, starting at 1.
     public var version: Int
+    /// When it was created.
     public var createdAt: Date
+    /// When it last changed.
     public var updatedAt: Date
 
     enum CodingKeys: String, CodingKey {
@@ -18,6 +27,7 @@ public struct Allocation: Sendable, Equatable, Codable {
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    /// An allocation with every field given.
     public init(allocationId: String, orderId: String, accountId: String, portfolioId: String, quantity: ExactDecimal,
                 createdBy: String, version: Int = 1, createdAt: Date, updatedAt: Date) {
         self.allocationId = allocationId

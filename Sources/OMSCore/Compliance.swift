@@ -1,10 +1,14 @@
 /// A rule a compliance check found broken.
 public struct Violation: Sendable, Equatable, Codable {
+    /// The rule broken.
     public var ruleId: String
+    /// The rule's name, for people.
     public var ruleName: String?
+    /// Whether the violation fails the order (HARD) or is only reported (SOFT).
     public var severity: Severity
     public var description: String?
 
+    /// A violation of `ruleId`, HARD unless given.
     public init(ruleId: String, ruleName: String? = nil, severity: Severity = .hard, description: String? = nil) {
         self.ruleId = ruleId
         self.ruleName = ruleName

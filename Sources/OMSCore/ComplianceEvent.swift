@@ -2,6 +2,7 @@ import Foundation
 
 /// One entry of the compliance event stream (DESIGN.md section 7).
 public struct ComplianceEvent: Sendable, Equatable {
+    /// What happened: a verdict, a rule change, or a breach found or cleared.
     public enum EventType: String, Sendable, CaseIterable {
         case preTradePassed = "PRE_TRADE_PASSED", preTradeFailed = "PRE_TRADE_FAILED"
         case preTradeOverridden = "PRE_TRADE_OVERRIDDEN"
@@ -11,18 +12,26 @@ public struct ComplianceEvent: Sendable, Equatable {
         case breach = "BREACH", breachCleared = "BREACH_CLEARED"
     }
 
+    /// The event's id in the compliance stream.
     public var eventId: Int64
+    /// What happened.
     public var eventType: EventType
+    /// The rule's severity, for verdicts and breaches.
     public var severity: Severity?
     /// The order's portfolio, the breached portfolio, or a rule's target accounts.
     public var portfolioIds: [String]
+    /// The rule concerned, if any.
     public var ruleId: String?
+    /// The order concerned, for verdicts.
     public var orderId: String?
     /// The event's details as stored (a JSON object).
     public var detailsJSON: String
+    /// When it happened.
     public var occurredAt: Date
+    /// When the database recorded it.
     public var recordedAt: Date
 
+    /// An event with every field given.
     public init(eventId: Int64, eventType: EventType, severity: Severity?, portfolioIds: [String], ruleId: String?,
                 orderId: String?, detailsJSON: String, occurredAt: Date, recordedAt: Date) {
         self.eventId = eventId

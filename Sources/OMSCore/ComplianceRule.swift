@@ -5,20 +5,30 @@ import Foundation
 /// rule_id, deployment_id, created_by and created_at never change; delete is
 /// soft (`active = false`); every change bumps `version`.
 public struct ComplianceRule: Sendable, Equatable {
+    /// The rule's identifier (`RULE-…`).
     public var ruleId: String
     /// The compliance deployment (plugin release) that owns the rule, if named.
     public var deploymentId: String?
+    /// A name for people, shown with violations.
     public var name: String
+    /// The rule's type with its checked parameters.
     public var definition: RuleDefinition
     /// Portfolio ids the rule applies to.
     public var targetAccounts: [String]
+    /// HARD violations fail an order; SOFT ones are reported and pass.
     public var severity: Severity
+    /// Whether the rule is applied; a soft delete or an update turns it off and keeps the row.
     public var active: Bool
+    /// Bumped by every change, starting at 1.
     public var version: Int
+    /// The principal who created the rule.
     public var createdBy: String
+    /// When the rule was created.
     public var createdAt: Date
+    /// When the rule last changed.
     public var updatedAt: Date
 
+    /// A rule with every field given; `NewRule.makeRule` makes checked ones.
     public init(ruleId: String, deploymentId: String? = nil, name: String, definition: RuleDefinition,
                 targetAccounts: [String], severity: Severity = .hard, active: Bool = true, version: Int = 1,
                 createdBy: String, createdAt: Date, updatedAt: Date) {
@@ -35,7 +45,9 @@ public struct ComplianceRule: Sendable, Equatable {
         self.updatedAt = updatedAt
     }
 
+    /// The rule's type.
     public var ruleType: RuleType { definition.ruleType }
+    /// The rule's parameters as checked.
     public var parameters: RuleParameters { definition.parameters }
 
     /// Whether the rule is in force for a portfolio.
@@ -52,15 +64,22 @@ public struct ComplianceRule: Sendable, Equatable {
 
 /// What `create_rule` gives, before the kernel assigns an id.
 public struct NewRule: Sendable, Equatable {
+    /// The type of rule to create.
     public var ruleType: RuleType
+    /// The type's parameters, checked by `makeRule`.
     public var parameters: RuleParameters
+    /// Portfolio ids the rule applies to.
     public var targetAccounts: [String]
+    /// Whether the rule applies from creation.
     public var active: Bool
     /// Defaults to the rule type's name.
     public var name: String?
+    /// HARD fails an order; SOFT reports and passes.
     public var severity: Severity
+    /// The compliance deployment that owns the rule, if named.
     public var deploymentId: String?
 
+    /// A draft rule; HARD and active unless given.
     public init(ruleType: RuleType, parameters: RuleParameters = RuleParameters(), targetAccounts: [String],
                 active: Bool = true, name: String? = nil, severity: Severity = .hard, deploymentId: String? = nil) {
         self.ruleType = ruleType
@@ -86,15 +105,22 @@ public struct NewRule: Sendable, Equatable {
 /// What `update_rule` may change. `parameters` replaces the whole set (left-out
 /// optional parameters take their defaults); naming an immutable field is FIELD_LOCKED.
 public struct RuleChanges: Sendable, Equatable {
+    /// A new rule type (its parameters must then fit it).
     public var ruleType: RuleType?
+    /// A new parameter set, replacing the whole set.
     public var parameters: RuleParameters?
+    /// New target portfolios.
     public var targetAccounts: [String]?
+    /// A new name.
     public var name: String?
+    /// A new severity.
     public var severity: Severity?
+    /// Activate or soft-delete.
     public var active: Bool?
     /// Immutable fields (`ComplianceRule.immutableFields`) the change named.
     public var immutableFieldsNamed: [String]
 
+    /// A change of the given fields; those left nil stay as they are.
     public init(ruleType: RuleType? = nil, parameters: RuleParameters? = nil, targetAccounts: [String]? = nil,
                 name: String? = nil, severity: Severity? = nil, active: Bool? = nil, immutableFieldsNamed: [String] = []) {
         self.ruleType = ruleType
@@ -106,6 +132,7 @@ public struct RuleChanges: Sendable, Equatable {
         self.immutableFieldsNamed = immutableFieldsNamed
     }
 
+    /// Whether the change names nothing, which `update_rule` refuses.
     public var isEmpty: Bool {
         ruleType == nil && parameters == nil && targetAccounts == nil && name == nil && severity == nil && active == nil
             && immutableFieldsNamed.isEmpty

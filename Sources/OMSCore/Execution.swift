@@ -14,17 +14,26 @@ public struct Placement: Sendable, Equatable, Codable {
         case quantity, filledQuantity = "filled_quantity", state, createdAt = "created_at"
     }
 
+    /// The placement's identifier, which fills name.
     public var placementId: String
+    /// The order the placement works.
     public var orderId: String
+    /// Where the quantity is sent.
     public var venue: String
+    /// The executing broker, if any.
     public var brokerId: String?
+    /// The trader's strategy label, if any.
     public var strategy: String?
+    /// The quantity placed, scale as given.
     public var quantity: ExactDecimal
     /// The sum of the fills against it, with the largest scale among them.
     public var filledQuantity: ExactDecimal
+    /// Whether fills may still arrive against it.
     public var state: PlacementState
+    /// When the placement was recorded.
     public var createdAt: Date
 
+    /// A placement, open and unfilled unless given.
     public init(placementId: String, orderId: String, venue: String, brokerId: String? = nil,
                 strategy: String? = nil, quantity: ExactDecimal, filledQuantity: ExactDecimal = 0,
                 state: PlacementState = .open, createdAt: Date) {

@@ -11,9 +11,13 @@ public enum TransitionTarget: Sendable, Equatable {
 /// One row of the lifecycle table: `command` moves an order from any of
 /// `from` to `target` when run by one of `roles`.
 public struct LifecycleRule: Sendable {
+    /// The command the row allows.
     public let command: OrderCommand
+    /// The states the command may start from.
     public let from: Set<OrderState>
+    /// Where the command leaves the order.
     public let target: TransitionTarget
+    /// The roles that may run the command from these states.
     public let roles: Set<Role>
     /// The row applies only while nothing has been executed.
     public let requiresNoFills: Bool

@@ -2,20 +2,34 @@ import Foundation
 
 /// The fields a PM gives to create an order, before the kernel assigns an id.
 public struct NewOrder: Sendable, Equatable {
+    /// The portfolio the order trades for.
     public var portfolioId: String
+    /// The instrument to trade.
     public var instrumentId: String
+    /// Which side the order trades (Buy, Sell, SellShort, BuyToCover).
     public var direction: Direction
+    /// How the order is priced (market, limit, stop, …).
     public var orderType: OrderType
+    /// How long the order stays working.
     public var timeInForce: TimeInForce
+    /// The quantity asked for, scale as given.
     public var orderedQuantity: ExactDecimal
+    /// The limit price, for limit and stop-limit orders.
     public var limitPrice: ExactDecimal?
+    /// The stop price, for stop and stop-limit orders.
     public var stopPrice: ExactDecimal?
+    /// When a GTD order expires.
     public var expireAt: Date?
+    /// A basket to put the order in, if any.
     public var basketId: String?
+    /// The counterparty, if known yet.
     public var counterpartyId: String?
+    /// The client's own data, kept exactly as sent.
     public var metadata: [String: JSON]?
+    /// The client's own id for the order, if any.
     public var clientOrderId: String?
 
+    /// A draft with the fields a PM gives; the kernel checks them when it makes the order.
     public init(
         portfolioId: String, instrumentId: String, direction: Direction, orderType: OrderType,
         timeInForce: TimeInForce, orderedQuantity: ExactDecimal, limitPrice: ExactDecimal? = nil,

@@ -22,10 +22,12 @@ public struct NumericDomain: Sendable, Equatable {
     public var integerDigits: Int
     /// At most this many decimal places, by value (1.50 has one).
     public var scale: Int
+    /// Which signs a value may have.
     public var sign: Sign
     /// An inclusive upper bound tighter than the digits, if any (max_pct ≤ 1).
     public var maximum: Decimal?
 
+    /// A domain of values below 10^`integerDigits` with at most `scale` places.
     public init(kind: String, integerDigits: Int, scale: Int, sign: Sign, maximum: Decimal? = nil) {
         self.kind = kind
         self.integerDigits = integerDigits

@@ -38,10 +38,14 @@ public struct OMSError: Error, Sendable, Equatable, CustomStringConvertible {
         case idempotencyKeyReused = "IDEMPOTENCY_KEY_REUSED"
     }
 
+    /// The stable code clients branch on.
     public var code: Code
+    /// What went wrong, safe to show a client.
     public var message: String
+    /// Structured context (a field name, a state), sent as the error's data.
     public var details: [String: String]
 
+    /// An error with `code` and a client-safe `message`.
     public init(_ code: Code, _ message: String, details: [String: String] = [:]) {
         self.code = code
         self.message = message

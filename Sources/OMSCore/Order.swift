@@ -12,31 +12,52 @@ public struct Order: Sendable, Equatable, Codable {
         case createdAt = "created_at", updatedAt = "updated_at"
     }
 
+    /// The tenant that owns the order; row-level security scopes on it.
     public var tenantId: String
+    /// The order's identifier (`ORD-` and a UUIDv7).
     public var orderId: String
+    /// The portfolio the order trades for.
     public var portfolioId: String
+    /// The instrument traded.
     public var instrumentId: String
+    /// Which side the order trades (Buy, Sell, SellShort, BuyToCover).
     public var direction: Direction
+    /// How the order is priced (market, limit, stop, …).
     public var orderType: OrderType
+    /// How long the order stays working.
     public var timeInForce: TimeInForce
+    /// The quantity the PM asked for, scale as given.
     public var orderedQuantity: ExactDecimal
+    /// The limit price, for limit and stop-limit orders.
     public var limitPrice: ExactDecimal?
+    /// The stop price, for stop and stop-limit orders.
     public var stopPrice: ExactDecimal?
+    /// When a GTD order expires.
     public var expireAt: Date?
     /// The sum of the fills, with the largest scale among them.
     public var executedQuantity: ExactDecimal
+    /// Where the order is in its lifecycle.
     public var state: OrderState
+    /// The basket the order belongs to, if any.
     public var basketId: String?
+    /// The counterparty, a booking field that stays open until a terminal state.
     public var counterpartyId: String?
+    /// The client's own data, kept exactly as sent.
     public var metadata: [String: JSON]?
+    /// The client's own id for the order, if given.
     public var clientOrderId: String?
+    /// Why the order was cancelled, once it is.
     public var cancelReason: String?
+    /// The principal who created the order.
     public var createdBy: String
     /// Number of events recorded for the order (the create event is version 1).
     public var version: Int
+    /// When the order was created.
     public var createdAt: Date
+    /// When the order last changed.
     public var updatedAt: Date
 
+    /// An order with every field given; the kernel makes new ones (`NewOrder.makeOrder`).
     public init(
         tenantId: String, orderId: String, portfolioId: String, instrumentId: String,
         direction: Direction, orderType: OrderType, timeInForce: TimeInForce,

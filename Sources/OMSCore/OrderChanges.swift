@@ -15,16 +15,24 @@ public enum FieldPatch<Value: Sendable & Equatable>: Sendable, Equatable {
 /// The fields `update_order` may change. Economic fields lock once
 /// pre-trade compliance passes; booking fields stay open until a terminal state.
 public struct OrderChanges: Sendable, Equatable {
+    /// A new ordered quantity (economic).
     public var orderedQuantity: ExactDecimal?
+    /// Set or clear the limit price (economic).
     public var limitPrice: FieldPatch<ExactDecimal>?
+    /// Set or clear the stop price (economic).
     public var stopPrice: FieldPatch<ExactDecimal>?
+    /// A new time in force (economic).
     public var timeInForce: TimeInForce?
+    /// Set or clear the expiry (economic).
     public var expireAt: FieldPatch<Date>?
+    /// Set or clear the counterparty (booking).
     public var counterpartyId: FieldPatch<String>?
+    /// Set or clear the metadata (booking).
     public var metadata: FieldPatch<[String: JSON]>?
     /// Set by create_basket only (not by update_order), so joining a basket replays.
     public var basketId: FieldPatch<String>?
 
+    /// A change of the given fields; those left nil stay as they are.
     public init(
         orderedQuantity: ExactDecimal? = nil, limitPrice: FieldPatch<ExactDecimal>? = nil,
         stopPrice: FieldPatch<ExactDecimal>? = nil, timeInForce: TimeInForce? = nil,
@@ -62,6 +70,7 @@ public struct OrderChanges: Sendable, Equatable {
     /// Whether the change touches a booking field.
     public var touchesBookingFields: Bool { counterpartyId != nil || metadata != nil }
 
+    /// Whether the change touches nothing, which `update_order` refuses.
     public var isEmpty: Bool { economicFields.isEmpty && !touchesBookingFields && basketId == nil }
 
     /// Applies the change to an order's fields (no rule checks).

@@ -10,16 +10,24 @@ public struct EventPayload: Sendable, Equatable, Codable {
 
     /// The order's fields at creation (create_order).
     public var order: Order?
+    /// The fields changed (update_order, create_basket).
     public var changes: OrderChanges?
+    /// The execution recorded (record_fill).
     public var fill: FillRecord?
+    /// The placement made (create_placement).
     public var placement: Placement?
     /// The allocation as the command left it (create_allocation, update_allocation).
     public var allocation: Allocation?
+    /// The reason given (cancel, reject, override).
     public var reason: String?
+    /// The violations of a compliance verdict.
     public var violations: [Violation]?
+    /// The approver of an override.
     public var approverId: String?
+    /// The compliance result a verdict recorded.
     public var complianceResultId: String?
 
+    /// A payload with the fields that apply to the command.
     public init(order: Order? = nil, changes: OrderChanges? = nil, fill: FillRecord? = nil,
                 placement: Placement? = nil, allocation: Allocation? = nil, reason: String? = nil,
                 violations: [Violation]? = nil, approverId: String? = nil, complianceResultId: String? = nil) {
@@ -96,12 +104,18 @@ public struct FillRecord: Sendable, Equatable, Codable {
         case execId = "exec_id", quantity, price, placementId = "placement_id", executedAt = "executed_at"
     }
 
+    /// The EMS's execution id; a repeat of it is answered with the order, not recorded again.
     public var execId: String
+    /// The quantity executed, scale as given.
     public var quantity: ExactDecimal
+    /// The execution price, scale as given.
     public var price: ExactDecimal
+    /// The placement filled, if the EMS named one.
     public var placementId: String?
+    /// When the execution happened at the venue.
     public var executedAt: Date
 
+    /// A fill record with every field given.
     public init(execId: String, quantity: ExactDecimal, price: ExactDecimal, placementId: String? = nil, executedAt: Date) {
         self.execId = execId
         self.quantity = quantity
@@ -113,21 +127,30 @@ public struct FillRecord: Sendable, Equatable, Codable {
 
 /// An immutable record of one change to an order.
 public struct OrderEvent: Sendable, Equatable {
+    /// The event's id in the order event stream.
     public var eventId: Int64
+    /// The order changed.
     public var orderId: String
     /// The order's version after this event.
     public var sequence: Int
+    /// The command that made the change.
     public var command: OrderCommand
+    /// The state before (nil for the create event).
     public var fromState: OrderState?
+    /// The state after.
     public var toState: OrderState
+    /// The principal who ran the command.
     public var actorId: String
+    /// The role it ran the command in.
     public var actorRole: Role
+    /// What the command carried.
     public var payload: EventPayload
     /// When the change took effect.
     public var occurredAt: Date
     /// When the database recorded it.
     public var recordedAt: Date
 
+    /// An event with every field given.
     public init(eventId: Int64, orderId: String, sequence: Int, command: OrderCommand, fromState: OrderState?,
                 toState: OrderState, actorId: String, actorRole: Role, payload: EventPayload,
                 occurredAt: Date, recordedAt: Date) {

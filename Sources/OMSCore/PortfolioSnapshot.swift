@@ -5,15 +5,19 @@ import Foundation
 public struct PortfolioSnapshot: Sendable, Equatable {
     /// Issuer and sector of an instrument, for issuer and sector limits.
     public struct InstrumentReference: Sendable, Equatable {
+        /// The issuer, for issuer limits.
         public var issuer: String?
+        /// The sector, for sector limits.
         public var sector: String?
 
+        /// Reference data as far as it is known.
         public init(issuer: String? = nil, sector: String? = nil) {
             self.issuer = issuer
             self.sector = sector
         }
     }
 
+    /// The portfolio described.
     public var portfolioId: String
     /// Cash in base currency (the store nets the cost of recorded fills out of it).
     public var cash: Decimal
@@ -27,6 +31,7 @@ public struct PortfolioSnapshot: Sendable, Equatable {
     /// Last prices by instrument; an instrument without one has none.
     public var prices: [String: Decimal]
 
+    /// A snapshot; what is not given is empty.
     public init(portfolioId: String, cash: Decimal, positions: [String: Decimal] = [:], working: [String: Decimal] = [:],
                 instruments: [String: InstrumentReference] = [:], prices: [String: Decimal] = [:]) {
         self.portfolioId = portfolioId
@@ -55,12 +60,18 @@ public struct PortfolioSnapshot: Sendable, Equatable {
 /// An order the engine evaluates without recording it (what-if), or one
 /// being decided. Price is the limit price, else the instrument's last price.
 public struct ProposedOrder: Sendable, Equatable {
+    /// The portfolio the order would trade for.
     public var portfolioId: String
+    /// The instrument it would trade.
     public var instrumentId: String
+    /// Its direction, which sets the sign of its effect.
     public var direction: Direction
+    /// Its quantity.
     public var orderedQuantity: Decimal
+    /// Its limit price; nil prices it at the instrument's last price.
     public var limitPrice: Decimal?
 
+    /// A proposal, priced at the last price unless `limitPrice` is given.
     public init(portfolioId: String, instrumentId: String, direction: Direction, orderedQuantity: Decimal,
                 limitPrice: Decimal? = nil) {
         self.portfolioId = portfolioId
@@ -98,11 +109,14 @@ public struct ProposedOrder: Sendable, Equatable {
 /// The engine's answer for one proposal: HARD violations fail it, SOFT ones
 /// are reported and pass.
 public struct ComplianceOutcome: Sendable, Equatable {
+    /// Every rule the proposal broke, HARD and SOFT.
     public var violations: [Violation]
 
+    /// An outcome with `violations`.
     public init(violations: [Violation]) {
         self.violations = violations
     }
 
+    /// Whether no HARD rule was broken.
     public var passed: Bool { !violations.contains { $0.severity == .hard } }
 }

@@ -7,8 +7,9 @@ public enum Restructuring {
         .created, .preTradeCompliancePassed, .preTradeComplianceFailed,
     ]
 
-    /// Cancel reasons that record why a restructured source ended.
+    /// The cancel reason of a merged source (cancel reasons record why a restructured source ended).
     public static let mergedReason = "MERGED"
+    /// The cancel reason of a split source.
     public static let splitReason = "SPLIT"
 
     static func requirePM(_ role: Role, _ what: String) throws(OMSError) {

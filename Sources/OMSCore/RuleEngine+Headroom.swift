@@ -14,12 +14,15 @@ public struct Headroom: Sendable, Equatable {
 
     /// The rule's measured figure now, with no proposal.
     public var currentValue: Decimal
+    /// The rule's limit in the same unit.
     public var limitValue: Decimal
+    /// Whether the figures are money or quantity.
     public var unit: Unit
     /// The instrument, issuer or sector measured; nil when the rule measures
     /// one order (quantity, notional) or nothing is held.
     public var measured: String?
 
+    /// A headroom answer; `measured` names the instrument or group when there is one.
     public init(currentValue: Decimal, limitValue: Decimal, unit: Unit, measured: String? = nil) {
         self.currentValue = currentValue
         self.limitValue = limitValue

@@ -33,18 +33,26 @@ public enum ConcentrationScope: String, Sendable, CaseIterable, Codable {
 /// A rule's parameters as given, before they are checked against its type:
 /// every parameter of every type, each optional. `RuleDefinition` checks them.
 public struct RuleParameters: Sendable, Equatable, Codable {
+    /// concentration_limit: the largest share of NAV, as a fraction (0.05 is 5%).
     public var maxPct: Decimal?
+    /// concentration_limit: what is measured together (`ConcentrationScope` raw value).
     public var scope: String?
+    /// max_order_quantity and max_position_quantity: the largest quantity.
     public var maxQuantity: Decimal?
+    /// max_order_notional: the largest quantity × price.
     public var maxNotional: Decimal?
+    /// restricted_list: the instruments refused.
     public var instrumentIds: [String]?
+    /// restricted_list: the directions refused (all when nil).
     public var directions: [String]?
+    /// max_position_quantity: the instrument limited, if only one is.
     public var instrumentId: String?
 
     /// Every parameter name of every rule type.
     public static let names = ["max_pct", "scope", "max_quantity", "max_notional", "instrument_ids", "directions",
                                "instrument_id"]
 
+    /// Parameters as given; unset ones are nil and `RuleDefinition` checks what the type needs.
     public init(maxPct: Decimal? = nil, scope: String? = nil, maxQuantity: Decimal? = nil, maxNotional: Decimal? = nil,
                 instrumentIds: [String]? = nil, directions: [String]? = nil, instrumentId: String? = nil) {
         self.maxPct = maxPct

@@ -4,7 +4,8 @@ import OMSPostgres
 
 /// Client and backend CPU per pipelined transaction on one connection, sequential:
 /// `BEGIN ISOLATION LEVEL SERIALIZABLE; <one prepared UPDATE or INSERT>; COMMIT`
-/// in one pipeline sync, as in issue 15's table. Client CPU is this process's
+/// in one pipeline sync, the shape of docs/performance.md's "libpq driver
+/// layer" table. Client CPU is this process's
 /// `getrusage(RUSAGE_SELF)`; backend CPU is `/proc/<PQbackendPID>/stat`.
 ///
 /// Usage: oms-driver-bench [--conninfo STRING | --data-dir DIR] [--transactions N]

@@ -4,8 +4,10 @@ import ServiceLifecycle
 
 /// Runs a sidecar's event listener (LISTEN + fan-out) as a lifecycle service.
 public struct EventHubService: Service {
+    /// The hub to run.
     public let hub: EventHub
 
+    /// A service that runs `hub` until graceful shutdown.
     public init(hub: EventHub) {
         self.hub = hub
     }
@@ -17,8 +19,10 @@ public struct EventHubService: Service {
 
 /// Runs the built-in compliance evaluator as a lifecycle service.
 public struct EvaluatorService: Service {
+    /// The evaluator to run.
     public let evaluator: ComplianceEvaluator
 
+    /// A service that runs `evaluator` until graceful shutdown.
     public init(evaluator: ComplianceEvaluator) {
         self.evaluator = evaluator
     }

@@ -90,11 +90,16 @@ public indirect enum ParamType: Sendable, Equatable {
 
 /// One named parameter of a method.
 public struct ParamSpec: Sendable {
+    /// The parameter's wire name (snake_case).
     public var name: String
+    /// What the value must be, checked before the handler runs.
     public var type: ParamType
+    /// Whether a call without it is INVALID_PARAMS.
     public var required: Bool
+    /// One line for `rpc.discover` and the docs.
     public var summary: String
 
+    /// A parameter, required unless said otherwise.
     public init(_ name: String, _ type: ParamType, required: Bool = true, _ summary: String = "") {
         self.name = name
         self.type = type
@@ -125,8 +130,11 @@ public struct MethodSpec: Sendable {
         case authenticated(Handler)
     }
 
+    /// The method's wire name (`oms.create_order`).
     public var name: String
+    /// One line for `rpc.discover` and the docs.
     public var summary: String
+    /// The parameters, checked before the handler runs and published.
     public var params: [ParamSpec]
     /// The type the handler decodes the params into (its `specs` are `params`,
     /// less the `idempotency_key` every mutating method takes).
@@ -137,6 +145,7 @@ public struct MethodSpec: Sendable {
     public var result: String
     /// Whether the method changes state (it then accepts `idempotency_key`).
     public var mutating: Bool
+    /// Who may call it, and its handler.
     public var access: Access
     /// Whether the connection reads its next line only once this method has
     /// answered. `session.authenticate` changes the session, so a call

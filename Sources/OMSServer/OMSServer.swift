@@ -13,7 +13,9 @@ import Synchronization
 public final class OMSServer: Service, Sendable {
     typealias Connection = NIOAsyncChannel<LineFrame, ByteBuffer>
 
+    /// How the server listens and what it allows.
     public let configuration: ServerConfiguration
+    /// Routes every request to its method.
     public let dispatcher: Dispatcher
     private let listener: NIOAsyncChannel<Connection, Never>
     private let connectionIds = Mutex(0)

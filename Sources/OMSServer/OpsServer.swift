@@ -12,12 +12,15 @@ import ServiceLifecycle
 public final class OpsServer: Service, Sendable {
     typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
+    /// The registry `/metrics` renders.
     public let registry: PrometheusCollectorRegistry
+    /// What `/readyz` asks.
     public let readiness: ReadinessProbe
     private let listener: NIOAsyncChannel<Connection, Never>
     private let logger: Logger
     /// The address actually bound (useful with port 0).
     public let host: String
+    /// The port actually bound (useful with port 0).
     public let port: Int
 
     /// Binds the listening socket; serving starts with `run()`.

@@ -6,6 +6,7 @@ import OMSProtocol
 /// (names, required, types, content, NUL); a handler reads them decoded into
 /// its `MethodParams` type (`decode`).
 public struct Params: Sendable {
+    /// The params by name, as sent.
     public let values: [String: JSON]
 
     /// Validates `params` (absent, or an object) against `specs`: unknown names,

@@ -34,7 +34,9 @@ public struct ServeConfiguration: Sendable {
     public var authFailureWindow = 60
     /// Both set: serve TLS; both nil: plain TCP.
     public var tlsCertificate: String?
+    /// The PEM private key of `tlsCertificate`.
     public var tlsKey: String?
+    /// The lowest level of log message written.
     public var logLevel = Logger.Level.info
     /// Decide pending compliance checks with the built-in rule engine.
     public var evaluateCompliance = false
@@ -45,6 +47,7 @@ public struct ServeConfiguration: Sendable {
     /// Port of the operations endpoint (0 picks a free one); nil: no endpoint.
     public var metricsPort: Int?
 
+    /// The defaults, which every other source of settings starts from.
     public init() {}
 
     /// The defaults.

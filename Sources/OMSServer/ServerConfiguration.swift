@@ -2,7 +2,9 @@ import OMSProtocol
 
 /// How the JSON-RPC front listens and what it allows per connection and per client address.
 public struct ServerConfiguration: Sendable {
+    /// The address to listen on.
     public var host: String
+    /// The port to listen on; 0 picks a free one.
     public var port: Int
     /// Longest request line; a longer one is answered with an error and the connection closed.
     public var maximumLineLength: Int

@@ -8,6 +8,7 @@ import OMSStore
 /// default reports nowhere, so tests and tools that build a `Dispatcher`
 /// need not care.
 public struct ServerMetrics: Sendable {
+    /// The factory the metrics were made from, so the store can report into the same registry.
     public let factory: any MetricsFactory
     let inFlight: Meter
     let connections: Meter
@@ -15,6 +16,7 @@ public struct ServerMetrics: Sendable {
     /// sending made-up names cannot grow the label set without bound.
     private let methods: Set<String>
 
+    /// Metrics made from `factory`, labelled by the methods of `catalogue`.
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance, catalogue: Catalogue = .standard) {
         self.factory = factory
         self.methods = Set(catalogue.methods.keys)
@@ -60,8 +62,9 @@ public struct ServerMetrics: Sendable {
 }
 
 extension ServerMetrics {
-    /// Request latency buckets: the Prometheus factory's defaults start at
-    /// 5 ms, and most commands here take about a millisecond.
+    /// Request latency buckets from 250 µs: the Prometheus factory's defaults
+    /// start at 5 ms, which would put most commands in the first bucket
+    /// (docs/architecture.md, "Metrics").
     public static let durationBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5),
         .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),

@@ -13,6 +13,7 @@ import OMSPostgres
 /// out of the pending state, so exactly one verdict commits and the others are
 /// refused with INVALID_STATE, which the losers ignore.
 public actor ComplianceEvaluator {
+    /// The principal the evaluator's verdicts are recorded as.
     public static let principalId = "oms-evaluator"
     static let pending: Set<OrderState> = [.pendingPreTradeCompliance, .pendingPostTradeCompliance]
 
@@ -22,6 +23,7 @@ public actor ComplianceEvaluator {
     /// Verdicts this evaluator committed.
     public private(set) var decided = 0
 
+    /// An evaluator that decides pending orders in `database` as `hub` reports them.
     public init(database: Database, hub: EventHub, logger: Logger) {
         self.database = database
         self.hub = hub

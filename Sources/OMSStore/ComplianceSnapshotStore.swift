@@ -7,8 +7,10 @@ import OMSPostgres
 /// read-only checks (what-if, headroom) on it. Every read runs in a READ ONLY
 /// transaction, so a check can never change anything.
 public struct ComplianceSnapshotStore: Sendable {
+    /// The pool and transaction runner the snapshot reads run on.
     public let database: Database
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }
@@ -17,7 +19,9 @@ public struct ComplianceSnapshotStore: Sendable {
 
     /// A portfolio's snapshot with the active rules that target it.
     public struct Loaded: Sendable, Equatable {
+        /// What the engine needs to know about the portfolio.
         public var snapshot: PortfolioSnapshot
+        /// The active rules that target the portfolio.
         public var rules: [ComplianceRule]
     }
 

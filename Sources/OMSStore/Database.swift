@@ -5,10 +5,14 @@ import OMSPostgres
 /// The store's handle on PostgreSQL: a libpq connection pool and the
 /// transaction runner. Close the pool when done (`close()`).
 public struct Database: Sendable {
+    /// The connection pool, for reads outside the runner.
     public let pool: ConnectionPool
+    /// Runs and retries SERIALIZABLE transactions on `pool`.
     public let runner: TransactionRunner
+    /// The runner's logger.
     public var logger: Logger { runner.logger }
 
+    /// A database over `pool`, with a runner that reports to `metrics`.
     public init(pool: ConnectionPool, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
         self.pool = pool
         self.runner = TransactionRunner(pool: pool, logger: logger, metrics: metrics)

@@ -10,6 +10,7 @@ import OMSPostgres
 /// comes from libpq's environment (`PGHOST`, `PGUSER`, `PGPASSWORD`,
 /// `PGSSLMODE`, `PGPASSFILE`, `PGSERVICE`, …), as for `psql`.
 public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+    /// The parsed keywords and values, as libpq reads them.
     public private(set) var settings: ConnectionString
 
     /// Parses a connection string; libpq's own message says what is wrong with a bad one.
@@ -69,10 +70,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// out: under SERIALIZABLE a sequential scan takes a predicate lock on
     /// the whole table, so one command's scan conflicts with every other
     /// command's write there. The planner picks them for small tables (a new
-    /// tenant, a fresh database): the kernel's fill statements on 64 orders
-    /// ran at 300 transactions/s with 13% failing after 10 tries with them,
-    /// 1,134 with none failing without them (pgbench, 8 clients;
-    /// docs/performance.md).
+    /// tenant, a fresh database), and with them concurrent fills fail most
+    /// of their attempts (docs/performance.md, "What the profiles and
+    /// experiments showed", 1).
     ///
     /// The pool runs as `role` (`oms_app` by default, sql/0010): not the
     /// tables' owner, so row-level security applies to every statement.
@@ -136,6 +136,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
 /// The database could not be reached; the message says why.
 public struct DatabaseUnreachable: Error, CustomStringConvertible, Sendable {
+    /// Why the database could not be reached, safe to log.
     public let message: String
     public var description: String { message }
 }

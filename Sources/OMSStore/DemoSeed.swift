@@ -6,8 +6,10 @@ import OMSCore
 /// portfolios PORT-001 and PORT-002, accounts ACCT-001 and ACCT-002, and a
 /// few instruments with prices.
 public enum DemoSeed {
+    /// The tenant the demo data and keys belong to.
     public static let tenantId = "demo"
 
+    /// The demo instruments with their last prices, so compliance examples have figures to measure.
     public static let instruments: [(Instrument, ExactDecimal)] = [
         (Instrument(instrumentId: "INS-01936d8a-7c1e-7b2a-8f3d-4e5a6b7c8d9e", symbol: "AAPL", issuer: "Apple Inc.",
                     sector: "Technology"), ExactDecimal("150.25")!),

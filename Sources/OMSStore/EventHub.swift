@@ -6,13 +6,16 @@ import Synchronization
 
 /// Which events a subscription receives.
 public struct FeedFilter: Sendable {
+    /// The stream (order or compliance events) to follow.
     public var stream: FeedStream
     /// nil: every tenant (the sidecar's own evaluator only).
     public var tenantId: String?
+    /// Only events touching this portfolio, if set.
     public var portfolioId: String?
     /// A principal limited to some portfolios sees only events touching them.
     public var entitled: [String]?
 
+    /// A filter over `stream` for `tenantId` (nil for every tenant), optionally narrowed.
     public init(stream: FeedStream, tenantId: String?, portfolioId: String? = nil, entitled: [String]? = nil) {
         self.stream = stream
         self.tenantId = tenantId
@@ -30,6 +33,7 @@ public struct FeedFilter: Sendable {
 
 /// A live subscription: its events in cursor order, and why it ended.
 public struct FeedSubscription: Sendable {
+    /// Why a subscription's stream finished.
     public enum End: String, Sendable {
         case unsubscribed = "UNSUBSCRIBED"
         /// The subscriber fell more than its buffer behind; it resumes from its last event.
@@ -37,7 +41,9 @@ public struct FeedSubscription: Sendable {
         case shutdown = "SHUTDOWN"
     }
 
+    /// The subscription's id, to cancel it with.
     public let id: Int
+    /// The matching events in cursor order; it finishes when the subscription ends.
     public let events: AsyncStream<FeedEvent>
     let endBox: EndBox
 
@@ -68,6 +74,7 @@ public actor EventHub {
         let end: EndBox
     }
 
+    /// The database the hub listens on; LISTEN needs a connection of its own outside the pool.
     public nonisolated let url: DatabaseURL
     private let logger: Logger
     private var connection: Connection?
@@ -86,6 +93,7 @@ public actor EventHub {
     private nonisolated let terminations: AsyncStream<Int>.Continuation
     private nonisolated let metrics: StoreMetrics
 
+    /// A hub for `url`; it listens and fans out once `run()` is called.
     public init(url: DatabaseURL, logger: Logger, metrics: StoreMetrics = StoreMetrics()) {
         self.url = url
         self.logger = logger

@@ -13,9 +13,12 @@ public enum FeedStream: String, Sendable, CaseIterable {
 /// order, and only once every transaction below the reader's snapshot xmin has
 /// ended, so a cursor never passes an event whose transaction commits later.
 public struct FeedCursor: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The id of the transaction that wrote the event (its row's `xact_id`).
     public var xact: UInt64
+    /// The event's id, which orders events within one transaction.
     public var eventId: Int64
 
+    /// A cursor at (`xact`, `eventId`).
     public init(xact: UInt64, eventId: Int64) {
         self.xact = xact
         self.eventId = eventId
@@ -30,22 +33,29 @@ public struct FeedCursor: Sendable, Hashable, Comparable, CustomStringConvertibl
 
 /// One committed event of either stream, with what subscribers filter on.
 public struct FeedEvent: Sendable {
+    /// The event itself, of either stream.
     public enum Body: Sendable {
         case order(OrderEvent, portfolioId: String)
         case compliance(ComplianceEvent)
     }
 
+    /// The tenant the event belongs to.
     public var tenantId: String
+    /// The event's position, which subscribers resume from.
     public var cursor: FeedCursor
+    /// The portfolios the event touches, for portfolio filters and entitlements.
     public var portfolioIds: [String]
+    /// The order or compliance event itself.
     public var body: Body
     /// An order event's payload as stored (jsonb as text). The feed sends it
     /// as it is: the event's `payload` is left empty rather than decoded
-    /// with JSONDecoder and encoded again for every event and sidecar
-    /// (12% of a sidecar's CPU in the events benchmark).
+    /// with JSONDecoder and encoded again for every event and sidecar, a
+    /// cost the events benchmark shows (docs/performance.md, "Latency targets").
     public var payloadJSON: String? = nil
 
+    /// The event's id within its stream.
     public var eventId: Int64 { cursor.eventId }
+    /// The stream the event belongs to.
     public var stream: FeedStream {
         if case .order = body { return .orders }
         return .compliance

@@ -14,12 +14,14 @@ import Synchronization
 /// answer is written into the claimed row right after the commit; until then
 /// the row holds `IdempotencyStore.pending`.
 public struct IdempotencyStore: Sendable {
+    /// The pool and transaction runner the key reads run on.
     public let database: Database
 
     /// The stored answer of a claimed key whose command committed but whose
     /// answer is not written yet (JSON null; no method answers null).
     public static let pending = "null"
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }
@@ -124,17 +126,22 @@ public struct IdempotencyStore: Sendable {
 /// the key commits exactly with the command. A second call with the key then
 /// fails that insert (unique key) and rolls its own transaction back.
 public final class IdempotencyClaim: Sendable {
+    /// The claim of the call this task is handling; the store's transactions read it.
     @TaskLocal public static var current: IdempotencyClaim?
 
     public let tenantId: String
+    /// The client's idempotency key.
     public let key: String
+    /// The method being called, stored with the key so a reuse for another method is refused.
     public let method: String
     /// `IdempotencyStore.digest` of the request; nil only for callers that
     /// have no request to describe (store tests), matched on the method alone.
     public let digest: Data?
+    /// The principal making the call; a key is the caller's own.
     public let principalId: String
     private let committed = Mutex(false)
 
+    /// A claim of `key` for a call of `method` by `actor`.
     public init(key: String, method: String, digest: Data? = nil, actor: Principal) {
         self.tenantId = actor.tenantId
         self.key = key
@@ -178,5 +185,6 @@ public final class IdempotencyClaim: Sendable {
 /// Another call with the same idempotency key committed first; this call's
 /// transaction was rolled back and the first call's answer is the answer.
 public struct IdempotencyKeyTaken: Error, Sendable {
+    /// The error; it carries nothing because the first call's stored answer is the answer.
     public init() {}
 }

@@ -12,6 +12,7 @@ import Synchronization
 /// refused from `maximumAge` after the revocation at most. Calls that find
 /// the read in flight wait for it rather than starting another.
 public final class KeyStatusCache: Sendable {
+    /// Where key statuses are read from.
     public let keys: KeyStore
     /// How long one read answers for a key; 500 ms keeps revocation within a second.
     public let maximumAge: Duration
@@ -31,6 +32,7 @@ public final class KeyStatusCache: Sendable {
     /// Entries kept before stale ones are dropped (one per key in use on this sidecar).
     private let pruneAbove = 4_096
 
+    /// A cache over `keys` whose reads answer for `maximumAge`.
     public init(keys: KeyStore, maximumAge: Duration = .milliseconds(500)) {
         self.keys = keys
         self.maximumAge = maximumAge

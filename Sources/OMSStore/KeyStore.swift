@@ -8,8 +8,10 @@ import OMSPostgres
 /// A key reads `omsk.<tenant>.<key id>.<secret>`, so authentication looks the
 /// hash up by its tenant-led primary key without scanning other tenants.
 public struct KeyStore: Sendable {
+    /// The pool and transaction runner key reads and writes run on.
     public let database: Database
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }
@@ -131,9 +133,12 @@ public struct KeyStore: Sendable {
 /// A principal as authenticated by one of its API keys: a session keeps the
 /// key's id to notice when the key is revoked or the principal disabled.
 public struct Credential: Sendable, Equatable {
+    /// Who the key authenticates as.
     public let principal: Principal
+    /// The key used, re-checked on later calls.
     public let keyId: String
 
+    /// A credential of `principal` through key `keyId`.
     public init(principal: Principal, keyId: String) {
         self.principal = principal
         self.keyId = keyId
@@ -142,6 +147,8 @@ public struct Credential: Sendable, Equatable {
 
 /// A principal and when it was disabled (nil: enabled).
 public struct PrincipalStatus: Sendable, Equatable {
+    /// The principal as stored.
     public let record: PrincipalRecord
+    /// When it was disabled; nil while enabled.
     public let disabledAt: Date?
 }

@@ -19,9 +19,12 @@ public struct Migrator: Sendable {
         case applied(String, Duration)
     }
 
+    /// Migrations in the order they apply, each name with its SQL.
     public var migrations: [(name: String, sql: String)]
+    /// Where applied migrations are logged.
     public var logger: Logger
 
+    /// A migrator of `migrations` (the bundled ones unless given).
     public init(migrations: [(name: String, sql: String)] = BundledMigrations.all, logger: Logger) {
         self.migrations = migrations.sorted { $0.name < $1.name }
         self.logger = logger

@@ -152,8 +152,11 @@ extension OrderStore {
 
     /// What `close_order` answers: the closed order and how much was and was not executed.
     public struct CloseOutcome: Sendable, Equatable {
+        /// The order as closing left it (CLOSED).
         public var order: Order
+        /// How much was executed before the close.
         public var executedQuantity: ExactDecimal { order.executedQuantity }
+        /// How much of the ordered quantity was never executed.
         public var unfilledQuantity: ExactDecimal { order.unfilledQuantity }
     }
 

@@ -4,16 +4,26 @@ import OMSPostgres
 
 /// Filters of `list_orders`; every field optional.
 public struct OrderFilter: Sendable, Equatable {
+    /// Only orders of this portfolio.
     public var portfolioId: String?
+    /// Only orders in this instrument.
     public var instrumentId: String?
+    /// Only orders in this state.
     public var state: OrderState?
+    /// Only orders of this direction.
     public var direction: Direction?
+    /// Only orders in this basket.
     public var basketId: String?
+    /// Only orders created at or after this instant.
     public var createdAfter: Date?
+    /// Only orders created before this instant.
     public var createdBefore: Date?
+    /// Page size, at most `maximumLimit`.
     public var limit: Int
+    /// Orders to skip, for paging.
     public var offset: Int
 
+    /// A filter; the defaults list the first page of every order the caller may see.
     public init(portfolioId: String? = nil, instrumentId: String? = nil, state: OrderState? = nil,
                 direction: Direction? = nil, basketId: String? = nil, createdAfter: Date? = nil,
                 createdBefore: Date? = nil, limit: Int = 100, offset: Int = 0) {
@@ -34,9 +44,13 @@ public struct OrderFilter: Sendable, Equatable {
 
 /// A lineage link between two orders.
 public struct OrderLink: Sendable, Equatable, Codable {
+    /// The order the link starts from (a merged or split source).
     public var sourceOrderId: String
+    /// The order the link leads to (the result of the merge or split).
     public var targetOrderId: String
+    /// What made the link: MERGE, SPLIT or REMAINDER.
     public var kind: String
+    /// When the restructuring committed.
     public var createdAt: Date
 }
 

@@ -4,10 +4,15 @@ import OMSPostgres
 
 /// A group of orders executed together.
 public struct Basket: Sendable, Equatable {
+    /// The basket's identifier.
     public var basketId: String
+    /// A name given by the PM.
     public var name: String
+    /// The principal who created it.
     public var createdBy: String
+    /// When it was created.
     public var createdAt: Date
+    /// The orders in the basket.
     public var orderIds: [String]
 }
 

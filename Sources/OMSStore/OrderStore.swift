@@ -7,8 +7,10 @@ import OMSPostgres
 /// transaction that holds the order's row lock, writes the row (version + 1)
 /// and appends its event. `OMSCore` decides; this type only executes.
 public struct OrderStore: Sendable {
+    /// The pool and transaction runner every command runs on.
     public let database: Database
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }
@@ -17,10 +19,14 @@ public struct OrderStore: Sendable {
 
     /// What a transition command carries besides the order id.
     public struct TransitionDetails: Sendable, Equatable {
+        /// Why the order is cancelled, rejected or overridden, as the client gave it.
         public var reason: String?
+        /// The violations a compliance verdict records.
         public var violations: [Violation]?
+        /// The principal who approved an override.
         public var approverId: String?
 
+        /// Details for a transition; every field is optional because commands carry different ones.
         public init(reason: String? = nil, violations: [Violation]? = nil, approverId: String? = nil) {
             self.reason = reason
             self.violations = violations
@@ -30,8 +36,11 @@ public struct OrderStore: Sendable {
 
     /// The order after a transition, with what the transition recorded.
     public struct TransitionOutcome: Sendable, Equatable {
+        /// The order as the transition left it.
         public var order: Order
+        /// The state the order was in before the transition.
         public var fromState: OrderState
+        /// The id of the event the transition appended, for callers that answer with it.
         public var eventId: Int64
         /// The compliance result recorded by a pass / fail / override (the override id).
         public var complianceResultId: String?

@@ -7,8 +7,10 @@ import OMSPostgres
 /// instruments, prices and positions. Writes here are Admin's (prices also
 /// System's, positions also Ops').
 public struct ReferenceStore: Sendable {
+    /// The pool and transaction runner every read and write runs on.
     public let database: Database
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }

@@ -8,8 +8,11 @@ import OMSPostgres
 public enum ReportingAccess {
     /// A created login, with its password (shown once).
     public struct BIRole: Sendable, Equatable {
+        /// The tenant whose rows the login sees.
         public let tenantId: String
+        /// The PostgreSQL role name to log in with.
         public let roleName: String
+        /// The generated password, shown this once.
         public let password: String
     }
 

@@ -7,9 +7,12 @@ import OMSPostgres
 public struct RuleFilter: Sendable, Equatable {
     /// Rules whose target_accounts contain this portfolio.
     public var portfolioId: String?
+    /// Only rules of this type.
     public var ruleType: RuleType?
+    /// Only active (true) or inactive (false) rules.
     public var active: Bool?
 
+    /// A filter; the defaults list every rule the caller may see.
     public init(portfolioId: String? = nil, ruleType: RuleType? = nil, active: Bool? = nil) {
         self.portfolioId = portfolioId
         self.ruleType = ruleType
@@ -19,16 +22,22 @@ public struct RuleFilter: Sendable, Equatable {
 
 /// One recorded version of a rule: the whole rule as a change left it.
 public struct RuleVersion: Sendable, Equatable {
+    /// What a version recorded: the rule's creation, an update or its soft delete.
     public enum Change: String, Sendable, CaseIterable {
         case created = "CREATED"
         case updated = "UPDATED"
         case deleted = "DELETED"
     }
 
+    /// The rule's version this row records (1 for the creation).
     public var version: Int
+    /// The kind of change that produced this version.
     public var change: Change
+    /// The principal who made the change.
     public var changedBy: String
+    /// When the change committed.
     public var changedAt: Date
+    /// The whole rule as the change left it.
     public var rule: ComplianceRule
 }
 
@@ -38,8 +47,10 @@ public struct RuleVersion: Sendable, Equatable {
 /// sees the rules that target one of them, and changes only rules whose
 /// targets are all theirs. `ComplianceRule` decides; this type only executes.
 public struct RuleStore: Sendable {
+    /// The pool and transaction runner every command runs on.
     public let database: Database
 
+    /// A store over `database`; cheap to make, so callers make one where they need it.
     public init(database: Database) {
         self.database = database
     }

@@ -6,6 +6,7 @@ import CoreMetrics
 /// server passes its Prometheus registry's), so several servers in one
 /// process (the tests) keep separate numbers; the default reports nowhere.
 public struct StoreMetrics: Sendable {
+    /// The factory the metrics were made from, so other parts can report into the same registry.
     public let factory: any MetricsFactory
     /// Connections leased from the pool right now, and the pool's size.
     let poolInUse: Meter

@@ -20,13 +20,16 @@ import OMSPostgres
 /// bound in every transaction without a round trip of its own, and a
 /// connection carries no scope from one transaction to the next.
 public struct TransactionRunner: Sendable {
+    /// The pool transactions lease their connection from.
     public let pool: ConnectionPool
+    /// Where retries and give-ups are logged.
     public var logger: Logger
     /// Attempts in all, the first included.
     public var maxAttempts: Int
     /// Where retries and pool use are counted.
     public var metrics: StoreMetrics
 
+    /// A runner on `pool` that gives up after `maxAttempts`.
     public init(pool: ConnectionPool, logger: Logger, maxAttempts: Int = 100, metrics: StoreMetrics = StoreMetrics()) {
         self.pool = pool
         self.logger = logger
@@ -171,5 +174,6 @@ public struct TransactionRunner: Sendable {
 /// Thrown by a command that found the database changed under it between its
 /// guarded write and its read-back; the runner starts it again.
 public struct RetryTransaction: Error, Sendable {
+    /// The error; it carries nothing because the runner only needs to know to start again.
     public init() {}
 }

@@ -10,25 +10,35 @@ import OMSPostgres
 /// (`CREATE DATABASE … TEMPLATE`), so each test starts from the same schema
 /// in milliseconds and no test sees another's rows.
 public struct TestDatabase: Sendable {
+    /// The database's name in the test cluster.
     public let name: String
+    /// The database's URL in the test cluster, for tests that start a sidecar on it.
     public let url: DatabaseURL
+    /// The store's handle on it, as the service would have one.
     public let database: Database
     /// A small pool logged in as the cluster's superuser, outside row-level
     /// security: for tests that inspect or tamper with the tables directly.
     public let owner: ConnectionPool
+    /// An order store over `database`.
     public var orders: OrderStore { OrderStore(database: database) }
+    /// An allocation store over `database`.
     public var allocations: AllocationStore { AllocationStore(database: database) }
+    /// A reference-data store over `database`.
     public var reference: ReferenceStore { ReferenceStore(database: database) }
+    /// A key store over `database`.
     public var keys: KeyStore { KeyStore(database: database) }
 
     /// Principals of the seeded tenant `t1`, one per role, plus `pm-p2` limited to PORT-002.
     public static let tenant = "t1"
+    /// A second seeded tenant, for isolation tests.
     public static let otherTenant = "t2"
 
+    /// The seeded principal of `role` in `tenant`.
     public static func principal(_ role: Role, tenant: String = TestDatabase.tenant) -> Principal {
         Principal(tenantId: tenant, principalId: role.rawValue.lowercased(), role: role)
     }
 
+    /// A PM limited to PORT-002, for entitlement tests.
     public static let restrictedPM = Principal(tenantId: tenant, principalId: "pm-p2", role: .pm,
                                                portfolioIds: ["PORT-002"])
 

@@ -122,7 +122,8 @@ public enum TestPostgres {
     private static func startEmbedded() throws -> ServerInfo {
         EmbeddedPostgres.stopOnExit()
         // The test processes run many tests at once, each with pools and often
-        // a sidecar or two of its own: a peak of 200 sessions was reached.
+        // a sidecar or two of its own, so the cluster allows well above the
+        // suite's peak of sessions (docs/architecture.md, "Testing").
         let cluster = EmbeddedPostgres(dataDirectory: embeddedDataDirectory, durable: false, maxConnections: 500)
         let endpoint = try cluster.start()
         return ServerInfo(

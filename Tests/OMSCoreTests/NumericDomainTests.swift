@@ -31,7 +31,8 @@ private let edgeBook = PortfolioSnapshot(
     working: ["INS-1": maxQuantity], instruments: ["INS-1": .init(issuer: "ACME", sector: "Tech"), "INS-2": .init()],
     prices: ["INS-1": maxPrice, "INS-2": minPrice])
 
-/// A book whose stored figures lie far outside the domain (as before 0011):
+/// A book whose stored figures lie far outside the domain (as rows stored
+/// before migration 0011 may):
 /// NAV overflows.
 private let poisonedBook = PortfolioSnapshot(
     portfolioId: "PORT-001", cash: 0, positions: ["INS-1": d("1e100")],
@@ -136,11 +137,11 @@ struct FailClosedTests {
         #expect(!largest.passed)
         #expect(largest.violations.first?.description?.contains("exceeds the maximum") == true)
         #expect(outcome(proposal(minQuantity, limit: minPrice), limit).passed)
-        // Out of domain (stored before the domain): fails, where NaN used to pass.
+        // Out of domain (stored before the domain): fails, rather than passing on a NaN.
         let overflow = outcome(proposal(d("1e64"), limit: d("1e64")), limit)
         #expect(!overflow.passed)
         #expect(overflow.violations.map(\.ruleId) == [RuleEngine.domainRuleId])
-        // 1e-70 at 1e-70 trapped in Decimal multiplication; now it is an answer.
+        // 1e-70 at 1e-70 traps in Foundation's Decimal multiplication; CheckedDecimal makes it an answer.
         #expect(!outcome(proposal(d("1e-70"), limit: d("1e-70")), limit).passed)
         // Post-trade measures what executed, which may be nothing: 0 is measured, not refused.
         #expect(outcome(proposal(0, limit: maxPrice), limit).violations.isEmpty)

@@ -6,7 +6,7 @@ struct PoolTests {
     @Test("a lease times out with PoolTimeoutError when every connection is held")
     func leaseTimeout() async throws {
         let database = try await TestDatabase("pq_pool_timeout")
-        // Long enough for the first lease to connect on a loaded machine (CI saw 0.2 s pass).
+        // Long enough for the first lease to connect on a loaded 2-core machine, where a connect can take over 0.2 s.
         let pool = ConnectionPool(PoolConfiguration(
             conninfo: database.uri, maximumConnections: 1, leaseTimeout: .seconds(2)
         ))

@@ -17,10 +17,10 @@ struct FuzzTests {
     static let seed: UInt64 = ProcessInfo.processInfo.environment["OMS_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_126
     static let count = ProcessInfo.processInfo.environment["OMS_FUZZ_COUNT"].flatMap { Int($0) } ?? 1_000_000
     /// The run is cut into chunks, each with its own generator. They run one
-    /// after another on purpose: in parallel they took both cores of a
-    /// 2-core machine for a minute and starved the timing-sensitive tests
-    /// running beside them in `swift test` (the fault and benchmark smoke
-    /// tests failed under it); one at a time the run holds one core.
+    /// after another on purpose: in parallel they take both cores of a
+    /// 2-core machine and starve the timing-sensitive tests running beside
+    /// them in `swift test` (the fault and benchmark smoke tests); one at a
+    /// time the run holds one core.
     static let workers = 4
 
     @Test("a million generated inputs: every line decodes to a defined result with a stable code, and framing does not depend on chunking")

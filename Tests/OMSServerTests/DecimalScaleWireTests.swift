@@ -6,7 +6,7 @@ import OMSProtocol
 import OMSTesting
 import Testing
 
-/// Issue 14, "What to build" 1: decimals round-trip with the scale as given
+/// Decimals round-trip with the scale as given, so a client reads back what it wrote
 /// (`150.20` stays `"150.20"`), in answers, reads, history payloads and
 /// subscription events.
 @Suite("Decimal scale over the wire")

@@ -7,7 +7,7 @@ import OMSStore
 import OMSPostgres
 import Testing
 
-/// A generative test of the domain behind the wire (issue 14, item 7): every
+/// A generative test of the domain behind the wire: every
 /// method of the catalogue, called by every role with generated params, on a
 /// real `oms serve` process. `OMS_DOMAIN_FUZZ_COUNT` sets the number of calls
 /// (default 100,000) and `OMS_DOMAIN_FUZZ_SEED` replays a run.

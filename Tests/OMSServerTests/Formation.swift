@@ -41,10 +41,10 @@ final class Formation: @unchecked Sendable {  // `nodes` and `keepers` are only 
     /// after 2 s without news and a failed health check (1 s period, one retry
     /// after 0.5 s); defaults 20 s and 5 s. `primary_demote_timeout` keeps its
     /// default of 30 s, which the monitor waits for a primary that does not
-    /// report its demotion before promoting: at 4 s (with the keepers'
-    /// network-partition timeout at 2 s) a planned failover under load once
-    /// promoted the secondary while the old primary still took writes —
-    /// 1,462 acknowledged commands missing from the new primary.
+    /// report its demotion before promoting: a shorter wait lets the monitor
+    /// promote the secondary while the old primary still takes writes, and
+    /// acknowledged commands go missing from the new primary (docs/operations.md,
+    /// "Do not shorten `primary_demote_timeout`").
     static let monitorSettings = [
         "pgautofailover.health_check_period": "1000",
         "pgautofailover.health_check_timeout": "1000",

@@ -7,8 +7,9 @@ import OMSTesting
 import OMSPostgres
 import Testing
 
-/// Strings and ids a hostile or careless client sends (issue 14, cases 5, 8
-/// and 11): each is refused at the edge with a stable code and changes nothing.
+/// Strings and ids a hostile or careless client sends (NUL, look-alike and
+/// control characters, id null, values only the schema refuses): each is
+/// refused at the edge with a stable code and changes nothing.
 @Suite("Hostile strings and ids")
 struct HostileInputTests {
     /// One authenticated raw connection per role, numbering its requests.

@@ -8,7 +8,10 @@ import OMSProtocol
 import OMSTesting
 import Testing
 
-/// Issue 14, cases 1, 2, 3, 4 and 7, over a real server and database.
+/// Numbers at and past the numeric domain's edges, over a real server and
+/// database: tiny and overflowing values, unreadable portfolios and rules,
+/// non-positive fills, and decimals in event payloads. Each is answered with
+/// a stable code and leaves the server serving.
 @Suite("Numeric domain over the wire")
 struct NumericDomainWireTests {
     static let instrument = "INS-1"
@@ -210,7 +213,7 @@ struct EvaluatorPoisonTests {
                         targetAccounts: ["PORT-001", "PORT-002"], name: "Notional 1M"), actor: compliance)
             // INS-2 has no price: a market order on it cannot be measured.
             let unpriced = try await create("PORT-001", "INS-2", limit: nil)
-            // Stored before the domain existed: 1e-70 at 1e-70 (this killed every evaluator).
+            // Stored before the domain existed: 1e-70 at 1e-70, whose unchecked product would trap the evaluator.
             let tiny = try await create("PORT-001", "INS-1", limit: 10)
             // A rule row the engine cannot read makes PORT-002's order unevaluable.
             let unreadable = try await create("PORT-002", "INS-1", limit: 10)

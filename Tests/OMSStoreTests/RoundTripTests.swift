@@ -8,7 +8,8 @@ import Testing
 /// Each command's round trips to PostgreSQL, counted by `RoundTrips`: BEGIN,
 /// the tenant scope and COMMIT travel with the statements, so a command that
 /// needs no read to decide is one round trip and a read-decide-write command
-/// two (issue 15). Nothing else runs in these databases, so no retry adds one.
+/// two (docs/architecture.md, "Transactions"). Nothing else runs in these
+/// databases, so no retry adds one.
 @Suite("Round trips per command")
 struct RoundTripTests {
     @Test("create, guarded transitions, cancel and verdicts take one round trip; reads take one")

@@ -7,8 +7,8 @@ import Testing
 
 /// The schema and session properties that keep SERIALIZABLE commands on
 /// different orders from aborting each other (docs/performance.md, findings
-/// 1, 4 and 6): each one, when lost, brought back a measured storm of
-/// serialization failures, and none of them would fail a functional test.
+/// 1, 4 and 6): losing any one of them brings back a storm of serialization
+/// failures, and none of them would fail a functional test.
 @Suite("Schema rules for SERIALIZABLE throughput")
 struct SchemaRulesTests {
     @Test("the service's pooled connections price sequential scans out")

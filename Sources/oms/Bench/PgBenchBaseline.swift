@@ -118,9 +118,9 @@ struct PgBenchBaseline {
             + step("SETTLED", "RECONCILED", "reconcile_order", "Ops")
     }
 
-    /// Script runs per client: pgbench 15 here kept running far past `-T`
-    /// (10+ minutes for -T 5 against the bench tenant), so a run is sized by
-    /// count, about `duration` seconds at `rate` runs per second per client.
+    /// Script runs per client: pgbench 15 keeps running far past `-T` against
+    /// the bench tenant (docs/performance.md, "Baselines"), so a run is sized
+    /// by count, about `duration` seconds at `rate` runs per second per client.
     func runsPerClient(rate: Double) -> Int { max(20, Int(duration * rate)) }
 
     /// Runs `script` and returns script runs per second (pgbench's tps).
@@ -135,8 +135,8 @@ struct PgBenchBaseline {
         }
         try script.write(toFile: folder + "/\(name).sql", atomically: true, encoding: .utf8)
         // pgbench retries without backoff; with many tries, 8 clients can
-        // abort each other forever (seen: -T 10 still running after 12
-        // minutes), so tries are few and failures are reported.
+        // abort each other for as long as they run (docs/performance.md,
+        // "Baselines"), so tries are few and failures are reported.
         let before = CPUTime.sample(serverPid: nil)
         let output = try shell(pgbench, ["-n", "-M", "prepared", "--max-tries=10", "-c", "\(clients)", "-j", "\(min(clients, 2))",
                                          "-t", "\(runsPerClient(rate: rate))", "-f", folder + "/\(name).sql", databaseURL])
