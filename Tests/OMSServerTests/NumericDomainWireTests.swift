@@ -33,7 +33,7 @@ struct NumericDomainWireTests {
         await expectCode(code, body)?.details["field"]
     }
 
-    @Test("case 1: tiny what-if values get an answer and the server answers the next call")
+    @Test("tiny what-if values get an answer and the server answers the next call")
     func tinyWhatIf() async throws {
         try await TestServer.with { server in
             try await server.withClients { c in
@@ -50,7 +50,7 @@ struct NumericDomainWireTests {
         }
     }
 
-    @Test("case 2: a what-if proposal whose portfolio cannot be read fails with the reason; the others are answered")
+    @Test("a what-if proposal whose portfolio cannot be read fails with the reason; the others are answered")
     func whatIfContainsUnreadablePortfolio() async throws {
         try await TestServer.with { server in
             try await server.withClients { c in
@@ -85,7 +85,7 @@ struct NumericDomainWireTests {
         }
     }
 
-    @Test("case 3: overflowing orders are refused, the largest in-domain order is measured and fails")
+    @Test("overflowing orders are refused, the largest in-domain order is measured and fails")
     func overflowFailsClosed() async throws {
         try await TestServer.with(evaluate: true) { server in
             try await server.withClients { c in
@@ -125,7 +125,7 @@ struct NumericDomainWireTests {
         }
     }
 
-    @Test("case 4: fills of zero or negative quantity or price are INVALID_ARGUMENT and change nothing")
+    @Test("fills of zero or negative quantity or price are INVALID_ARGUMENT and change nothing")
     func badFills() async throws {
         try await TestServer.with { server in
             try await server.withClients { c in
@@ -150,7 +150,7 @@ struct NumericDomainWireTests {
         }
     }
 
-    @Test("case 7: decimals in event payloads are strings, in history and in subscription events")
+    @Test("decimals in event payloads are strings, in history and in subscription events")
     func payloadDecimalsAreStrings() async throws {
         try await TestServer.with { server in
             try await server.withClients { c in
@@ -195,7 +195,7 @@ struct EvaluatorPoisonTests {
         return events.last?.payload.violations ?? []
     }
 
-    @Test("case 2: orders that cannot be measured fail with the reason; a restarted evaluator decides the rest and does not loop")
+    @Test("orders that cannot be measured fail with the reason; a restarted evaluator decides the rest and does not loop")
     func poisonedOrders() async throws {
         try await TestServer.with { server in
             let db = server.db

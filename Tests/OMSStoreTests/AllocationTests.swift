@@ -266,7 +266,7 @@ struct AllocationTests {
         try await TestDatabase.with { db in
             let order = try await db.order(in: .filled)  // executed 1000
             // 1,600 asked for, 20 × 50 fit. Each commit makes the allocators waiting on the
-            // row lock retry (40001), so fewer than the runner's 25 attempts' worth of
+            // row lock retry (40001), so fewer than the runner's 100 attempts' worth of
             // commits keeps every call within its retry budget however the race goes.
             let tasks = 8, perTask = 4, quantity: ExactDecimal = 50
             let accepted = try await withThrowingTaskGroup(of: [String].self) { group in
