@@ -79,6 +79,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// `role: nil` keeps the login's own role, for migrations.
     public func conninfo(role: String? = DatabaseURL.appRole) -> String {
         var settings = settings
+        Self.addTCPDefaults(&settings)
         settings.addServerSetting("default_transaction_isolation", "serializable")
         settings.addServerSetting("enable_seqscan", "off")
         if let role { settings.addServerSetting("role", role) }
@@ -98,11 +99,29 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// life: it reads every tenant's events and writes nothing.
     public var listenConninfo: String {
         var settings = settings
+        Self.addTCPDefaults(&settings)
         settings.addServerSetting("default_transaction_isolation", "read committed")
         settings.addServerSetting("role", DatabaseURL.appRole)
         settings.addServerSetting("oms.tenant_id", TenantScope.system.setting)
         settings["application_name"] = "oms-listen"
         return settings.conninfo
+    }
+
+    /// TCP settings every service connection gets unless the connection
+    /// string sets them: a database host that vanishes without closing its
+    /// connections (a partition, a lost host) fails the requests waiting on
+    /// them in about half a minute, instead of TCP's default of many
+    /// minutes, so the pool and the event listener move on (to the new
+    /// primary after a failover). They cost nothing while the peer answers:
+    /// keepalives probe idle connections only, and `tcp_user_timeout` counts
+    /// only data the peer has not acknowledged, never a long-running query.
+    public static let tcpDefaults: [(keyword: String, value: String)] = [
+        ("keepalives", "1"), ("keepalives_idle", "10"), ("keepalives_interval", "5"), ("keepalives_count", "3"),
+        ("tcp_user_timeout", "30000"),
+    ]
+
+    private static func addTCPDefaults(_ settings: inout ConnectionString) {
+        for (keyword, value) in tcpDefaults where settings[keyword] == nil { settings[keyword] = value }
     }
 
     /// The role the service's connections run as (created by sql/0010).

@@ -191,8 +191,6 @@ public actor EventHub {
         let wake = self.wake, recheck = self.recheck, metrics = self.metrics
         let wakeUps = wake.makeStream(), commits = commit.makeStream(), rechecks = recheck.makeStream()
         defer {
-            self.listening.withLock { $0 = false }
-            metrics.listenConnected.set(0)
             wake.finish()
             commit.finish()
             recheck.finish()
@@ -236,6 +234,11 @@ public actor EventHub {
                 }
             }
             defer {
+                // Not listening from the moment a loop ends, even while a
+                // loop still waits for its query to fail (bounded by the
+                // connection's TCP timeouts, `DatabaseURL.tcpDefaults`).
+                self.listening.withLock { $0 = false }
+                metrics.listenConnected.set(0)
                 loops.cancelAll()
                 connection.close()
                 listener.close()

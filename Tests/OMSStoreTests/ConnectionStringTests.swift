@@ -53,6 +53,18 @@ struct ConnectionStringTests {
         #expect(owner["options"]?.contains("role=") == false)
     }
 
+    @Test("service connections fail on a vanished host within TCP timeouts the user may override")
+    func tcpDefaults() throws {
+        let url = try DatabaseURL("postgres://app@n1,n2/oms?keepalives_idle=3")
+        for conninfo in [url.conninfo(), url.conninfo(role: nil), url.listenConninfo] {
+            let settings = try ConnectionString(conninfo)
+            #expect(settings["keepalives_idle"] == "3")
+            #expect(settings["keepalives"] == "1" && settings["keepalives_interval"] == "5")
+            #expect(settings["keepalives_count"] == "3" && settings["tcp_user_timeout"] == "30000")
+        }
+        #expect(url.settings["tcp_user_timeout"] == nil, "the user's own string is unchanged")
+    }
+
     @Test("a malformed string is INVALID_ARGUMENT with libpq's reason and no password")
     func malformed() {
         for text in ["host='unterminated password=pw", "host=h nosuchkeyword=1", "postgres://u:pw@h/db?bogus=1"] {
