@@ -20,7 +20,7 @@ public struct OMSClientConfiguration: Sendable {
 
     /// Makes a configuration.
     public init(
-        host: String = "127.0.0.1", port: Int = ProtocolDefaults.port, apiKey: String? = nil,
+        host: String = ProtocolDefaults.host, port: Int = ProtocolDefaults.port, apiKey: String? = nil,
         maxInFlight: Int = 64, maximumResponseLength: Int = 64 << 20, tls: ClientTLS? = nil
     ) {
         self.host = host

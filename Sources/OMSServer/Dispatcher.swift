@@ -108,7 +108,8 @@ public final class Dispatcher: Sendable {
     /// first answer; another one is IDEMPOTENCY_KEY_REUSED and runs nothing.
     private func run(_ spec: MethodSpec, _ handler: MethodSpec.Handler, _ params: Params, _ raw: JSON?,
                      _ context: RequestContext) async throws -> JSON {
-        guard spec.mutating, let key = try params.decode(IdempotencyParams.self).idempotencyKey else {
+        // The key's type and content were checked with the method's specs.
+        guard spec.mutating, let key = params.values["idempotency_key"]?.stringValue else {
             return try await handler(params, context)
         }
         let store = IdempotencyStore(database: services.database)

@@ -16,11 +16,6 @@ struct NoParams: MethodParams {
     static let specs: [ParamSpec] = []
 }
 
-/// The key a mutating call may carry; the dispatcher reads it, not the handler.
-struct IdempotencyParams: Decodable {
-    var idempotencyKey: String?
-}
-
 extension Params {
     /// The checked params as `type`. The checks of the specs ran already, so
     /// a failure here is in a nested value (`violations[2]`), reported like

@@ -166,14 +166,6 @@ public struct MethodSpec: Sendable {
                   access: .authenticated { params, context in try await handler(try params.decode(P.self), context) })
     }
 
-    /// A method without params.
-    public init(_ name: String, _ summary: String, roles: [Role] = Role.allCases, result: String, mutating: Bool,
-                handler: @escaping @Sendable (RequestContext) async throws -> JSON) {
-        self.init(name, summary, params: NoParams.self, roles: roles, result: result, mutating: mutating) { _, context in
-            try await handler(context)
-        }
-    }
-
     /// A method anyone may call before authenticating; it changes nothing
     /// stored, so it takes no `idempotency_key`.
     init<P: MethodParams>(open name: String, _ summary: String, params: P.Type, result: String,

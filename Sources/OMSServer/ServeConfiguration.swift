@@ -7,7 +7,7 @@ import OMSProtocol
 /// `--print-config` all read it.
 public struct ServeConfiguration: Sendable {
     /// Address to listen on for JSON-RPC.
-    public var host = "127.0.0.1"
+    public var host = ProtocolDefaults.host
     /// TCP port for JSON-RPC.
     public var port = ProtocolDefaults.port
     /// nil: the embedded PostgreSQL under `dataDirectory`.

@@ -19,7 +19,7 @@ public struct Database: Sendable {
     }
 
     /// A pool of `maxConnections` to `url` as `role` (the application role by default; nil for the owner).
-    public init(_ url: DatabaseURL, maxConnections: Int = 20, role: String? = DatabaseURL.appRole, logger: Logger,
+    public init(_ url: DatabaseURL, maxConnections: Int, role: String? = DatabaseURL.appRole, logger: Logger,
                 metrics: StoreMetrics = StoreMetrics()) {
         self.init(pool: ConnectionPool(url.poolConfiguration(maxConnections: maxConnections, role: role)),
                   logger: logger, metrics: metrics)

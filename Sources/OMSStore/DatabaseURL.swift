@@ -88,7 +88,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// A pool of `maxConnections` as `role`.
-    public func poolConfiguration(maxConnections: Int = 20, role: String? = DatabaseURL.appRole) -> PoolConfiguration {
+    public func poolConfiguration(maxConnections: Int, role: String? = DatabaseURL.appRole) -> PoolConfiguration {
         PoolConfiguration(conninfo: conninfo(role: role), maximumConnections: maxConnections)
     }
 

@@ -307,7 +307,7 @@ public actor EventHub {
     /// events committed from now on. `capacity` bounds the events buffered for
     /// a subscriber that reads slowly; beyond it the subscription ends with
     /// `.overflow` and the client resumes from its last event.
-    public func subscribe(_ filter: FeedFilter, afterEventId: Int64? = nil, capacity: Int = 10_000) async throws
+    public func subscribe(_ filter: FeedFilter, afterEventId: Int64? = nil, capacity: Int) async throws
         -> FeedSubscription
     {
         let connection = try await ready()

@@ -88,7 +88,7 @@ struct TransactionKindsTests {
         let error = try await #require(throws: PostgresError.self) {
             _ = try await connection.transaction([Query("INSERT INTO t VALUES (1)")], readOnly: true)
         }
-        #expect(error.sqlState == "25006")
+        #expect(error.sqlState == SQLState.readOnlyTransaction)
         #expect(connection.isReusable)
     }
 }

@@ -17,7 +17,19 @@ struct BenchSetup: Sendable {
     static func prepare(address: String, adminKey: String, clients: Int) async throws -> BenchSetup {
         let base = OMSClientConfiguration.fromEnvironment(address: address, apiKey: adminKey)
         let admin = try await OMSClient.connect(base)
-        defer { Task { await admin.close() } }
+        do {
+            let setup = try await prepare(admin, base: base, adminKey: adminKey)
+            await admin.close()
+            return setup
+        } catch {
+            await admin.close()
+            throw error
+        }
+    }
+
+    private static func prepare(_ admin: OMSClient, base: OMSClientConfiguration, adminKey: String) async throws
+        -> BenchSetup
+    {
         let session = try await admin.call("session.authenticate", ["api_key": .string(adminKey)])
         let tenantId = session["tenant_id"]?.stringValue ?? ""
         func ensure(_ method: String, _ params: [String: JSON]) async throws {
