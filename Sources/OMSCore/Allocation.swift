@@ -55,7 +55,7 @@ public enum AllocationRules {
     public static func decide(
         quantity: ExactDecimal, order: Order, allocatedElsewhere: Decimal, role: Role
     ) throws(OMSError) {
-        if order.state.isTerminal || !openStates.contains(order.state) {
+        if !order.state.acceptsAllocations {
             throw OMSError(.invalidState, "allocations are open from the first fill until CONFIRMED; order is \(order.state.rawValue)",
                            details: ["state": order.state.rawValue, "order_id": order.orderId])
         }

@@ -41,10 +41,11 @@ struct LifecycleFactsTests {
         }
     }
 
-    @Test("open-for-allocation and working states are the kernel's, and every state is decided")
+    @Test("a command is a transition exactly when the table has rows for it; no terminal state is working or open")
     func stateSets() {
-        #expect(AllocationRules.openStates == Set(OrderState.allCases.filter(\.acceptsAllocations)))
-        #expect(PortfolioSnapshot.workingStates == Set(OrderState.allCases.filter(\.isWorking)))
+        for command in OrderCommand.allCases {
+            #expect(command.isTransition == !Lifecycle.rules(for: command).isEmpty, "\(command.rawValue)")
+        }
         // No terminal state is working or open for allocations.
         for state in OrderState.allCases where state.isTerminal {
             #expect(!state.isWorking && !state.acceptsAllocations, "\(state.rawValue)")
