@@ -111,13 +111,27 @@ struct WireKey: CodingKey {
     }
 
     /// `orderId` → `order_id`; a name already in snake_case is unchanged.
+    /// Property names are ASCII; this runs for every param a struct reads,
+    /// so it works on bytes and returns the name itself when it has no
+    /// capital.
     init(member key: some CodingKey) {
-        var name = ""
-        for character in key.stringValue {
-            if character.isUppercase, !name.isEmpty { name.append("_") }
-            name.append(contentsOf: character.lowercased())
+        let name = key.stringValue
+        let isCapital = { (byte: UInt8) in byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }
+        guard name.utf8.contains(where: isCapital) else {
+            self.init(stringValue: name)
+            return
         }
-        self.init(stringValue: name)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(name.utf8.count + 4)
+        for byte in name.utf8 {
+            if isCapital(byte) {
+                if !bytes.isEmpty { bytes.append(UInt8(ascii: "_")) }
+                bytes.append(byte + 32)
+            } else {
+                bytes.append(byte)
+            }
+        }
+        self.init(stringValue: String(decoding: bytes, as: UTF8.self))
     }
 
     /// `order_id` → `orderId`, the inverse of `init(member:)`.
