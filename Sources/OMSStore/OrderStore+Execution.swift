@@ -95,11 +95,13 @@ extension OrderStore {
 
     /// The placements of an order, oldest first.
     public func placements(orderId: String, actor: Principal) async throws -> [Placement] {
-        _ = try await getOrder(orderId, actor: actor)
-        return try await database.rows(actor.scope, """
-            SELECT \(unescaped: Self.placementColumns) FROM placements p
-            WHERE p.tenant_id = \(actor.tenantId) AND p.order_id = \(orderId) ORDER BY p.created_at, p.placement_id
-            """).map(Self.decodePlacement)
+        let rows = try await database.rows(actor.scope, """
+            SELECT \(unescaped: Self.placementColumns)
+            FROM orders o LEFT JOIN placements p ON p.tenant_id = o.tenant_id AND p.order_id = o.order_id
+            WHERE \(Self.visible(orderId, actor: actor))
+            ORDER BY p.created_at, p.placement_id
+            """)
+        return try Self.joined(rows, orderId: orderId, key: "placement_id").map(Self.decodePlacement)
     }
 }
 

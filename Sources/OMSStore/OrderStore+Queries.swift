@@ -111,10 +111,33 @@ extension OrderStore {
             """).map(OrderRow.decode)
     }
 
-    /// Every event of an order, oldest first.
+    /// Every event of an order, oldest first, in one round trip: the events
+    /// are joined to the order the actor may see, so no row at all means
+    /// ORDER_NOT_FOUND.
     public func history(_ orderId: String, actor: Principal) async throws -> [OrderEvent] {
-        _ = try await getOrder(orderId, actor: actor)
-        return try await events(orderId, tenantId: actor.tenantId)
+        let rows = try await database.rows(actor.scope, """
+            SELECT e.event_id, e.order_id, e.sequence, e.command, e.from_state, e.to_state, e.actor_id, e.actor_role,
+                   e.payload::text AS payload, e.occurred_at, e.recorded_at
+            FROM orders o LEFT JOIN order_events e ON e.tenant_id = o.tenant_id AND e.order_id = o.order_id
+            WHERE \(Self.visible(orderId, actor: actor))
+            ORDER BY e.sequence
+            """)
+        return try Self.joined(rows, orderId: orderId, key: "event_id").map { try Self.decodeEvent($0) }
+    }
+
+    /// The predicate of the order `orderId` as `actor` may see it, as `o`.
+    static func visible(_ orderId: String, actor: Principal) -> SQL {
+        "o.tenant_id = \(actor.tenantId) AND o.order_id = \(orderId) AND \(SQL.entitled(actor, portfolio: "o.portfolio_id"))"
+    }
+
+    /// The rows of a read LEFT JOINed to a visible order: ORDER_NOT_FOUND
+    /// when there is none, and without the all-NULL row of an order that has
+    /// nothing joined (`key` NULL).
+    static func joined(_ rows: [Row], orderId: String, key: String) throws -> [Row] {
+        guard !rows.isEmpty else {
+            throw OMSError(.orderNotFound, "order \(orderId) not found", details: ["order_id": orderId])
+        }
+        return rows.filter { !$0[key].isNull }
     }
 
     func events(_ orderId: String, tenantId: String, upToVersion: Int = .max) async throws -> [OrderEvent] {
@@ -151,12 +174,14 @@ extension OrderStore {
 
     /// Links where the order is source or target.
     public func links(_ orderId: String, actor: Principal) async throws -> [OrderLink] {
-        _ = try await getOrder(orderId, actor: actor)
-        return try await database.rows(actor.scope, """
-            SELECT source_order_id, target_order_id, kind, created_at FROM order_links
-            WHERE tenant_id = \(actor.tenantId) AND (source_order_id = \(orderId) OR target_order_id = \(orderId))
-            ORDER BY created_at, source_order_id, target_order_id
-            """).map { row in
+        let rows = try await database.rows(actor.scope, """
+            SELECT l.source_order_id, l.target_order_id, l.kind, l.created_at
+            FROM orders o LEFT JOIN order_links l ON l.tenant_id = o.tenant_id
+                AND (l.source_order_id = o.order_id OR l.target_order_id = o.order_id)
+            WHERE \(Self.visible(orderId, actor: actor))
+            ORDER BY l.created_at, l.source_order_id, l.target_order_id
+            """)
+        return try Self.joined(rows, orderId: orderId, key: "source_order_id").map { row in
             let (source, target, kind, createdAt) = try row.decode((String, String, String, Date).self)
             return OrderLink(sourceOrderId: source, targetOrderId: target, kind: kind, createdAt: createdAt)
         }

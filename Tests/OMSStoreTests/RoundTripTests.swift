@@ -29,6 +29,20 @@ struct RoundTripTests {
             #expect(get == 1)
             let (_, list) = try await RoundTrips.count { try await db.orders.listOrders(OrderFilter(), actor: pm) }
             #expect(list == 1)
+            let (events, history) = try await RoundTrips.count { try await db.orders.history(order.orderId, actor: pm) }
+            #expect(history == 1 && events.count == 5)
+            let (placements, placementTrips) = try await RoundTrips.count {
+                try await db.orders.placements(orderId: order.orderId, actor: pm)
+            }
+            #expect(placementTrips == 1 && placements.isEmpty)
+            let (links, linkTrips) = try await RoundTrips.count { try await db.orders.links(order.orderId, actor: pm) }
+            #expect(linkTrips == 1 && links.isEmpty)
+            for read in [{ _ = try await db.orders.history("ORD-nope", actor: pm) },
+                         { _ = try await db.orders.placements(orderId: "ORD-nope", actor: pm) },
+                         { _ = try await db.orders.links("ORD-nope", actor: pm) }] as [@Sendable () async throws -> Void] {
+                let error = await #expect(throws: OMSError.self) { try await read() }
+                #expect(error?.code == .orderNotFound)
+            }
             let other = try await db.orders.createOrder(limitOrder(), actor: pm)
             let (_, cancel) = try await RoundTrips.count {
                 try await db.orders.transition(.cancelOrder, orderId: other.orderId, actor: pm, details: .init(reason: "x"))
