@@ -35,7 +35,8 @@ public struct ComplianceSnapshotStore: Sendable {
     public func load(portfolioId: String, instrumentIds: [String] = [], actor: Principal) async throws -> Loaded {
         try RuleStore.requireEntitled(actor, to: [portfolioId])
         return try await database.runner.transaction(actor.scope, readOnly: true) { connection in
-            try await load(portfolioId: portfolioId, instrumentIds: instrumentIds, actor: actor, on: connection)
+            try await load(portfolioId: portfolioId, instrumentIds: instrumentIds, actor: actor, on: connection,
+                           finishing: true)
         }
     }
 
@@ -53,10 +54,13 @@ public struct ComplianceSnapshotStore: Sendable {
         let portfolios = Dictionary(grouping: proposals, by: \.portfolioId).mapValues { Set($0.map(\.instrumentId)).sorted() }
         let loaded = try await database.runner.transaction(actor.scope, readOnly: true) { connection in
             var loaded: [String: Result<Loaded, Unreadable>] = [:]
-            for (portfolioId, instruments) in portfolios.sorted(by: { $0.key < $1.key }) {
+            let ordered = portfolios.sorted(by: { $0.key < $1.key })
+            for (index, (portfolioId, instruments)) in ordered.enumerated() {
                 do {
+                    // The last portfolio's reads carry the COMMIT: one round trip per portfolio.
                     loaded[portfolioId] = .success(try await load(
-                        portfolioId: portfolioId, instrumentIds: instruments, actor: actor, on: connection))
+                        portfolioId: portfolioId, instrumentIds: instruments, actor: actor, on: connection,
+                        finishing: index == ordered.count - 1))
                 } catch {
                     // Contained: the portfolio's proposals fail, the others are answered.
                     guard let unreadable = Unreadable(error) else { throw error }
@@ -124,15 +128,18 @@ public struct ComplianceSnapshotStore: Sendable {
 }
 
 extension ComplianceSnapshotStore {
+    /// Reads the portfolio in `connection`; `finishing` sends its `COMMIT`
+    /// in the same round trip as the reads, when they are the transaction's last.
     func load(
-        portfolioId: String, instrumentIds: [String], actor: Principal, on connection: Transaction
+        portfolioId: String, instrumentIds: [String], actor: Principal, on connection: Transaction,
+        finishing: Bool = false
     ) async throws -> Loaded {
         let working = PortfolioSnapshot.workingStates.map(\.rawValue).sorted()
         let adding = Direction.allCases.filter { $0.sign > 0 }.map(\.rawValue)
         // One row per instrument (or one row with a NULL instrument when there
         // are none), each carrying the portfolio's cash; and the portfolio's
         // active rules. Both in one round trip.
-        let results = try await connection.batch(["""
+        let queries: [SQL] = ["""
             WITH quantities AS (
                 SELECT instrument_id, quantity AS position, 0::numeric AS working FROM positions
                 WHERE tenant_id = \(actor.tenantId) AND portfolio_id = \(portfolioId)
@@ -166,7 +173,8 @@ extension ComplianceSnapshotStore {
             SELECT \(unescaped: RuleRow.columns) FROM rules r
             WHERE r.tenant_id = \(actor.tenantId) AND r.active AND r.target_accounts @> ARRAY[\(portfolioId)::text]
             ORDER BY r.created_at, r.rule_id
-            """])
+            """]
+        let results = finishing ? try await connection.finish(queries) : try await connection.batch(queries)
         let rows = results[0]
         guard let first = rows.first else {
             throw OMSError(.invalidPortfolio, "unknown portfolio \(portfolioId)", details: ["portfolio_id": portfolioId])

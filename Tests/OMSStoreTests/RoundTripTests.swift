@@ -37,6 +37,17 @@ struct RoundTripTests {
             #expect(placementTrips == 1 && placements.isEmpty)
             let (links, linkTrips) = try await RoundTrips.count { try await db.orders.links(order.orderId, actor: pm) }
             #expect(linkTrips == 1 && links.isEmpty)
+            func proposal(_ portfolio: String) -> ProposedOrder {
+                ProposedOrder(portfolioId: portfolio, instrumentId: "INS-1", direction: .buy, orderedQuantity: 10)
+            }
+            let (_, whatIf) = try await RoundTrips.count { try await db.snapshots.checkWhatIf([proposal("PORT-001")], actor: pm) }
+            #expect(whatIf == 1, "a what-if is read and committed in one round trip")
+            let (_, twoPortfolios) = try await RoundTrips.count {
+                try await db.snapshots.checkWhatIf([proposal("PORT-001"), proposal("PORT-002")], actor: pm)
+            }
+            #expect(twoPortfolios == 2, "one round trip per portfolio, the last with the COMMIT")
+            let (_, loaded) = try await RoundTrips.count { try await db.snapshots.load(portfolioId: "PORT-001", actor: pm) }
+            #expect(loaded == 1)
             for read in [{ _ = try await db.orders.history("ORD-nope", actor: pm) },
                          { _ = try await db.orders.placements(orderId: "ORD-nope", actor: pm) },
                          { _ = try await db.orders.links("ORD-nope", actor: pm) }] as [@Sendable () async throws -> Void] {
