@@ -42,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumSubscriptions: Int?
 
     @Option(name: .customLong("max-metadata-bytes"),
-            help: ServeCommand.help("--max-metadata-bytes", "Largest order metadata in bytes of compact JSON (INVALID_PARAMS beyond)."))
+            help: ServeCommand.help("--max-metadata-bytes", "Largest order metadata in bytes of compact JSON, numbers written out in full (INVALID_PARAMS beyond)."))
     var maximumMetadataBytes: Int?
 
     @Option(name: .customLong("auth-failure-limit"),
