@@ -49,7 +49,7 @@ public enum Timestamp {
             }
             return value
         }
-        func at(_ index: Int, _ character: Character) -> Bool { index < b.count && b[index] == character.asciiValue! }
+        func at(_ index: Int, _ character: Character) -> Bool { index < b.count && b[index] == character.asciiValue }
         guard let year = number(0, 4), at(4, "-"), let month = number(5, 2), at(7, "-"), let day = number(8, 2),
               (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year)
         else { return nil }

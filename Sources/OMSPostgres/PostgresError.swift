@@ -74,7 +74,7 @@ extension PostgresError {
     /// macros in libpq-fe.h; the letters are spelled out here.
     init(result: OpaquePointer) {
         func field(_ code: Character) -> String? {
-            guard let value = PQresultErrorField(result, Int32(code.asciiValue!)) else { return nil }
+            guard let value = PQresultErrorField(result, Int32(code.asciiValue ?? 0)) else { return nil }
             return String(cString: value)
         }
         var message = field("M") ?? ""

@@ -43,7 +43,7 @@ public struct LineFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
                 buffer.moveReaderIndex(forwardBy: newline + 1)
                 continue
             }
-            let line = buffer.readSlice(length: length)!
+            let line = buffer.readSlice(length: length)!  // safe: length <= newline, a readable offset
             buffer.moveReaderIndex(forwardBy: newline + 1 - length)
             return .line(line)
         }
@@ -60,7 +60,7 @@ public struct LineFrameDecoder: NIOSingleStepByteToMessageDecoder, Sendable {
             length -= 1
         }
         if length > maximumLineLength { return tooLong(&buffer) }
-        let line = buffer.readSlice(length: length)!
+        let line = buffer.readSlice(length: length)!  // safe: length <= readableBytes
         buffer.moveReaderIndex(to: buffer.writerIndex)
         return length > 0 ? .line(line) : nil
     }

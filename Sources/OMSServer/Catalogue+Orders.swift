@@ -108,17 +108,22 @@ extension Catalogue {
 }
 
 extension Catalogue {
-    /// `metadata` if its compact JSON fits the server's limit. Checked before
-    /// anything is read or written, so a refused call changes nothing; the
-    /// limit keeps one client from filling order rows, events and every
-    /// subscriber's feed with megabytes of free-form data.
+    /// `metadata` if its compact JSON, with every number written out as
+    /// PostgreSQL gives it back (`1e131071` is 131,072 digits), fits the
+    /// server's limit: the limit bounds what every later read of the order
+    /// (get_order, list_orders, history, subscriptions) returns, not only the
+    /// request. Checked before anything is read or written, so a refused call
+    /// changes nothing; the limit keeps one client from filling order rows,
+    /// events and every subscriber's feed with megabytes of free-form data.
     static func checkedMetadata(_ metadata: [String: JSON]?, field: String,
                                 _ ctx: RequestContext) throws -> [String: JSON]? {
         guard let metadata else { return nil }
-        let size = JSON.object(metadata).serialized().count
+        let size = JSON.object(metadata).writtenOutSize
         let limit = ctx.services.maximumMetadataBytes
         guard size <= limit else {
-            throw RPCError(code: -32602, message: "\(field) is \(size) bytes of JSON; at most \(limit) are allowed",
+            let message = "\(field) is too large once its numbers are written out in full (as stored and read back): "
+                + "\(size) bytes of JSON; at most \(limit) are allowed"
+            throw RPCError(code: -32602, message: message,
                            data: .object(["code": .string("INVALID_PARAMS"), "field": .string(field),
                                           "limit": .int(limit), "size": .int(size)]))
         }

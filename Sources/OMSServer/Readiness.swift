@@ -89,6 +89,8 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
             throw ProbeTimeout()
         }
         defer { group.cancelAll() }
-        return try await group.next()!
+        // Two tasks were added, so `next()` has an answer; nil would mean neither ran, which is a timeout too.
+        guard let first = try await group.next() else { throw ProbeTimeout() }
+        return first
     }
 }

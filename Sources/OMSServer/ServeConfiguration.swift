@@ -26,7 +26,7 @@ public struct ServeConfiguration: Sendable {
     public var maximumConnectionsPerAddress = 256
     /// Subscriptions one connection may hold at once.
     public var maximumSubscriptions = 100
-    /// Largest order metadata, in bytes of compact JSON.
+    /// Largest order metadata, in bytes of compact JSON with its numbers written out in full (as stored and read back).
     public var maximumMetadataBytes = 16_384
     /// Failed `session.authenticate` calls per client address per window.
     public var authFailureLimit = 10

@@ -57,38 +57,40 @@ struct OverrideComplianceParams: TransitionParams {
 /// always had: a missing or non-string `rule_id` and an unknown `severity` are
 /// INVALID_PARAMS with field `violations`; bad content of `rule_id`,
 /// `rule_name` or `description` is INVALID_ARGUMENT naming the element's
-/// field. An absent `severity` is HARD; a `severity`, `rule_name` or
-/// `description` that is not a string is ignored, as it always was.
+/// field. An absent or null `severity` is HARD, an absent or null
+/// `rule_name` or `description` is none. A member that is present with
+/// another JSON type (`"severity": 5`, `"rule_name": true`) is INVALID_PARAMS
+/// naming it: it is never read as the default, which would record a HARD
+/// violation the caller did not send.
 struct ReportedViolation: Decodable, Sendable {
     var violation: Violation
 
-    private enum Key: CodingKey { case ruleId, ruleName, severity, description }
-
     init(from decoder: any Decoder) throws {
         let field = decoder.codingPath.fieldName
-        let entry = try? decoder.container(keyedBy: Key.self)
-        guard let entry, let ruleId = try? entry.decode(String.self, forKey: .ruleId) else {
+        let entry = try JSON(from: decoder).objectValue ?? [:]
+        guard let ruleId = entry["rule_id"]?.stringValue else {
             throw RPCError.invalidParams("\(field).rule_id is required", field: "violations")
         }
-        let severity = ReportedViolation.string(entry, .severity).map(Severity.init(rawValue:)) ?? .hard
-        guard let severity else {
-            throw RPCError.invalidParams("\(field).severity must be HARD or SOFT", field: "violations")
-        }
-        try OrderValidation.requireIdentifier(ruleId, field: "\(field).rule_id")
-        func text(_ key: Key) throws -> String? {
-            guard let text = ReportedViolation.string(entry, key) else { return nil }
-            if let problem = InputText.textProblem(text) {
-                let name = "\(field).\(WireKey(member: key).stringValue)"
-                throw OMSError(.invalidArgument, "\(name): \(problem)", details: ["field": name])
+        /// The member's string; nil when absent or null; a refusal for any other type.
+        func string(_ name: String, _ what: String) throws -> String? {
+            guard let value = entry[name], !value.isNull else { return nil }
+            guard let text = value.stringValue else {
+                throw RPCError.invalidParams("\(field).\(name) must be \(what)", field: "violations")
             }
             return text
         }
-        let ruleName = try text(.ruleName)
-        violation = Violation(ruleId: ruleId, ruleName: ruleName, severity: severity, description: try text(.description))
-    }
-
-    /// The member if it is a string; nil if absent, null or of another type.
-    private static func string(_ entry: KeyedDecodingContainer<Key>, _ key: Key) -> String? {
-        (try? entry.decodeIfPresent(String.self, forKey: key)) ?? nil
+        let severity = try string("severity", "HARD or SOFT").map(Severity.init(rawValue:)) ?? .hard
+        guard let severity else {
+            throw RPCError.invalidParams("\(field).severity must be HARD or SOFT", field: "violations")
+        }
+        let ruleName = try string("rule_name", "a string")
+        let description = try string("description", "a string")
+        try OrderValidation.requireIdentifier(ruleId, field: "\(field).rule_id")
+        for (name, text) in [("rule_name", ruleName), ("description", description)] {
+            if let text, let problem = InputText.textProblem(text) {
+                throw OMSError(.invalidArgument, "\(field).\(name): \(problem)", details: ["field": "\(field).\(name)"])
+            }
+        }
+        violation = Violation(ruleId: ruleId, ruleName: ruleName, severity: severity, description: description)
     }
 }

@@ -24,7 +24,7 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 
     /// A TCP address and database.
     public init(host: String, port: Int = 5432, username: String, password: String? = nil, database: String) {
-        settings = try! ConnectionString("")  // the empty string always parses
+        settings = try! ConnectionString("")  // safe: the empty string always parses
         settings["host"] = host
         settings["port"] = String(port)
         settings["user"] = username

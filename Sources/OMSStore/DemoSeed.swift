@@ -12,13 +12,13 @@ public enum DemoSeed {
     /// The demo instruments with their last prices, so compliance examples have figures to measure.
     public static let instruments: [(Instrument, ExactDecimal)] = [
         (Instrument(instrumentId: "INS-01936d8a-7c1e-7b2a-8f3d-4e5a6b7c8d9e", symbol: "AAPL", issuer: "Apple Inc.",
-                    sector: "Technology"), ExactDecimal("150.25")!),
+                    sector: "Technology"), ExactDecimal("150.25")!),  // safe: a decimal literal
         (Instrument(instrumentId: "INS-01936d8a-7c1e-7b2a-8f3d-000000000002", symbol: "MSFT", issuer: "Microsoft Corp.",
-                    sector: "Technology"), ExactDecimal("410.10")!),
+                    sector: "Technology"), ExactDecimal("410.10")!),  // safe: a decimal literal
         (Instrument(instrumentId: "INS-01936d8a-7c1e-7b2a-8f3d-000000000003", symbol: "JPM", issuer: "JPMorgan Chase & Co.",
-                    sector: "Financials"), ExactDecimal("198.40")!),
+                    sector: "Financials"), ExactDecimal("198.40")!),  // safe: a decimal literal
         (Instrument(instrumentId: "INS-01936d8a-7c1e-7b2a-8f3d-000000000004", symbol: "XOM", issuer: "Exxon Mobil Corp.",
-                    sector: "Energy"), ExactDecimal("112.80")!),
+                    sector: "Energy"), ExactDecimal("112.80")!),  // safe: a decimal literal
     ]
 
     /// Seeds the demo tenant unless it exists. Returns the keys by principal id

@@ -312,10 +312,14 @@ public actor EventHub {
     {
         let connection = try await ready()
         let log = EventLog(connection: connection)
-        if heads[filter.stream] == nil {
+        let head: FeedCursor
+        if let known = heads[filter.stream] {
+            head = known
+        } else {
             // Nobody followed the stream: every event below the xmin is past,
             // every later one is still to come.
-            heads[filter.stream] = try await log.head()
+            head = try await log.head()
+            heads[filter.stream] = head
         }
         nextId += 1
         let id = nextId
@@ -324,7 +328,7 @@ public actor EventHub {
         continuation.onTermination = { [terminations] _ in terminations.yield(id) }
         let subscription = FeedSubscription(id: id, events: events, endBox: endBox)
         guard let afterEventId else {
-            registrations[id] = Registration(filter: filter, cursor: heads[filter.stream]!, attached: true,
+            registrations[id] = Registration(filter: filter, cursor: head, attached: true,
                                              continuation: continuation, end: endBox)
             metrics.subscriptions.set(registrations.count)
             return subscription

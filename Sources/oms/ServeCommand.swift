@@ -42,7 +42,7 @@ struct ServeCommand: AsyncParsableCommand {
     var maximumSubscriptions: Int?
 
     @Option(name: ServeSetting.maximumMetadataBytes.name,
-            help: ServeSetting.maximumMetadataBytes.help("Largest order metadata in bytes of compact JSON (INVALID_PARAMS beyond)."))
+            help: ServeSetting.maximumMetadataBytes.help("Largest order metadata in bytes of compact JSON, numbers written out in full (INVALID_PARAMS beyond)."))
     var maximumMetadataBytes: Int?
 
     @Option(name: ServeSetting.authFailureLimit.name,

@@ -90,4 +90,48 @@ struct CatalogueParamsTests {
             .hasPrefix("violations[0].description: ") == true)
         #expect(refusal(.object(["rule_id": .string("R-1")])) == nil)
     }
+
+    /// Decodes one violation entry; the violation, or the refusal's code, message and field.
+    static func violation(_ entry: JSON) -> Result<Violation, RPCError> {
+        do {
+            let params = try JSONValueDecoder(.object(["order_id": .string("O-1"), "violations": .array([entry])]))
+                .decode(FailComplianceParams.self)
+            guard let violation = params.violations.first?.violation else {
+                return .failure(RPCError.invalidParams("no violation", field: nil))
+            }
+            return .success(violation)
+        } catch let error as RPCError {
+            return .failure(error)
+        } catch let error as OMSError {
+            return .failure(RPCError(error))
+        } catch {
+            return .failure(RPCError.invalidParams("\(error)", field: nil))
+        }
+    }
+
+    @Test("a violation member present with another JSON type is INVALID_PARAMS naming it, never read as HARD or dropped")
+    func violationMemberTypes() {
+        let wrong: [JSON] = [.number("5"), .bool(true), .object([:]), .array([.string("SOFT")])]
+        for value in wrong {
+            for (member, what) in [("severity", "HARD or SOFT"), ("rule_name", "a string"), ("description", "a string")] {
+                let outcome = Self.violation(.object(["rule_id": .string("R-1"), member: value]))
+                guard case .failure(let error) = outcome else {
+                    Issue.record("\(member): \(value) was accepted as \(outcome)")
+                    continue
+                }
+                #expect(error.code == -32602 && error.data?["code"] == .string("INVALID_PARAMS"), "\(member): \(value)")
+                #expect(error.message == "violations[0].\(member) must be \(what)", "\(member): \(value)")
+                #expect(error.data?["field"] == .string("violations"))
+            }
+        }
+        // Absent or null: severity HARD, no name, no description (docs/api.md).
+        for entry: JSON in [.object(["rule_id": .string("R-1")]),
+                            .object(["rule_id": .string("R-1"), "severity": .null, "rule_name": .null, "description": .null])] {
+            let violation = try? Self.violation(entry).get()
+            #expect(violation?.severity == .hard && violation?.ruleName == nil && violation?.description == nil, "\(entry)")
+        }
+        let soft = try? Self.violation(.object(["rule_id": .string("R-1"), "severity": .string("SOFT"),
+                                                "rule_name": .string("cap"), "description": .string("over")])).get()
+        #expect(soft?.severity == .soft && soft?.ruleName == "cap" && soft?.description == "over")
+    }
 }

@@ -103,6 +103,31 @@ struct WireComplianceTests {
         }
     }
 
+    @Test("fail_pre_trade_compliance with a severity, rule_name or description of another JSON type is INVALID_PARAMS and writes nothing")
+    func violationOfWrongTypeWritesNothing() async throws {
+        try await TestServer.with { server in
+            try await server.withClients { c in
+                let id = try await c.pm.createOrder()
+                _ = try await c.pm.step("oms.request_pre_trade_compliance", id)
+                let before = try await dump(server.db)
+                for (member, value) in [("severity", JSON.number("5")), ("severity", .bool(true)), ("severity", .object([:])),
+                                        ("rule_name", .number("5")), ("description", .bool(false))] {
+                    let entry: JSON = .object(["rule_id": .string("R-1"), member: value])
+                    do {
+                        _ = try await c.compliance.step("oms.fail_pre_trade_compliance", id, ["violations": .array([entry])])
+                        Issue.record("a violation with \(member) \(value) was recorded")
+                    } catch let error as RPCError {
+                        #expect(error.code == -32602 && error.message.hasPrefix("violations[0].\(member) must be"), "\(error)")
+                    }
+                }
+                #expect(try await dump(server.db) == before, "a refused fail_pre_trade_compliance wrote something")
+                let failed = try await c.compliance.step("oms.fail_pre_trade_compliance", id, [
+                    "violations": .array([.object(["rule_id": .string("R-1"), "severity": .null])])])
+                #expect(failed["state"] == .string("PRE_TRADE_COMPLIANCE_FAILED"))
+            }
+        }
+    }
+
     @Test("check_compliance_what_if answers per proposal and leaves the database byte for byte the same")
     func whatIfLeavesNoTrace() async throws {
         try await TestServer.with { server in
