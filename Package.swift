@@ -46,8 +46,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
-            swiftSettings: strict
+            swiftSettings: strict,
+            // The migrations of sql/ are compiled in at build time (BundledMigrations.all).
+            plugins: ["BundleMigrations"]
         ),
+        .plugin(name: "BundleMigrations", capability: .buildTool()),
         .target(
             name: "OMSProtocol",
             dependencies: ["OMSCore", .product(name: "NIOCore", package: "swift-nio")],
