@@ -61,15 +61,24 @@ struct OverrideComplianceParams: TransitionParams {
 /// `rule_name` or `description` is none. A member that is present with
 /// another JSON type (`"severity": 5`, `"rule_name": true`) is INVALID_PARAMS
 /// naming it: it is never read as the default, which would record a HARD
-/// violation the caller did not send.
+/// violation the caller did not send; so is a member of another name.
 struct ReportedViolation: Decodable, Sendable {
     var violation: Violation
+
+    /// The members a violation may have.
+    static let members = ["rule_id", "rule_name", "severity", "description"]
 
     init(from decoder: any Decoder) throws {
         let field = decoder.codingPath.fieldName
         let entry = try JSON(from: decoder).objectValue ?? [:]
         guard let ruleId = entry["rule_id"]?.stringValue else {
             throw RPCError.invalidParams("\(field).rule_id is required", field: "violations")
+        }
+        // A misspelt member (`severty`) would otherwise leave its default in place.
+        if let unknown = entry.keys.filter({ !Self.members.contains($0) }).min() {
+            throw RPCError.invalidParams(
+                "\(field).\(unknown) is not a member of a violation (\(Self.members.joined(separator: ", ")))",
+                field: "violations")
         }
         /// The member's string; nil when absent or null; a refusal for any other type.
         func string(_ name: String, _ what: String) throws -> String? {

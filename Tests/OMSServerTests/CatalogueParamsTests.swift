@@ -124,6 +124,14 @@ struct CatalogueParamsTests {
                 #expect(error.data?["field"] == .string("violations"))
             }
         }
+        // A misspelt member is refused, not left to its default.
+        let misspelt = Self.violation(.object(["rule_id": .string("R-1"), "severty": .string("SOFT")]))
+        guard case .failure(let unknown) = misspelt else {
+            Issue.record("severty was accepted as \(misspelt)")
+            return
+        }
+        #expect(unknown.code == -32602 && unknown.data?["field"] == .string("violations"))
+        #expect(unknown.message == "violations[0].severty is not a member of a violation (rule_id, rule_name, severity, description)")
         // Absent or null: severity HARD, no name, no description (docs/api.md).
         for entry: JSON in [.object(["rule_id": .string("R-1")]),
                             .object(["rule_id": .string("R-1"), "severity": .null, "rule_name": .null, "description": .null])] {
