@@ -68,9 +68,7 @@ struct AllocationChanges: Decodable, Sendable {
 
     init(from decoder: any Decoder) throws {
         let changes = try JSON(from: decoder).objectValue ?? [:]
-        if let unknown = changes.keys.sorted().first(where: { !AllocationChanges.fields.contains($0) }) {
-            throw RPCError.invalidParams("changes.\(unknown) cannot be changed", field: "changes.\(unknown)")
-        }
+        if let refusal = RPCError.unknownChange(in: changes, known: AllocationChanges.fields) { throw refusal }
         if let value = changes["quantity"] {
             guard let quantity = value.exactDecimalValue else {
                 throw RPCError.invalidParams("changes.quantity must be a decimal", field: "changes.quantity")

@@ -30,6 +30,15 @@ extension Params {
 }
 
 extension RPCError {
+    /// INVALID_PARAMS for the first member of a `changes` object (by name)
+    /// that is not in `known`, naming `changes.<member>`; nil when every
+    /// member is known. `changeable`, when given, is listed in the message.
+    static func unknownChange(in changes: [String: JSON], known: [String], changeable: [String]? = nil) -> RPCError? {
+        guard let unknown = changes.keys.sorted().first(where: { !known.contains($0) }) else { return nil }
+        let listing = changeable.map { " (changeable: \($0.joined(separator: ", ")))" } ?? ""
+        return .invalidParams("changes.\(unknown) cannot be changed\(listing)", field: "changes.\(unknown)")
+    }
+
     /// INVALID_PARAMS naming the field a decoding error is about.
     init(_ error: DecodingError) {
         switch error {

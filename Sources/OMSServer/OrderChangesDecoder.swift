@@ -15,9 +15,7 @@ enum OrderChangesDecoder {
     }
 
     static func decode(_ object: [String: JSON]) throws -> OrderChanges {
-        if let unknown = object.keys.sorted().first(where: { !fields.contains($0) }) {
-            throw RPCError.invalidParams("changes.\(unknown) cannot be changed", field: "changes.\(unknown)")
-        }
+        if let refusal = RPCError.unknownChange(in: object, known: fields) { throw refusal }
         func bad(_ field: String, _ what: String) -> RPCError {
             .invalidParams("changes.\(field) must be \(what)", field: "changes.\(field)")
         }

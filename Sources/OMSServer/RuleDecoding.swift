@@ -42,11 +42,9 @@ enum RuleDecoding {
     /// `update_rule`'s changes. Immutable fields are passed on for the kernel
     /// to refuse (FIELD_LOCKED); any other unknown name is invalid params.
     static func changes(_ object: [String: JSON]) throws -> RuleChanges {
-        let known = changeableFields + ComplianceRule.immutableFields
-        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
-            throw RPCError.invalidParams(
-                "changes.\(unknown) cannot be changed (changeable: \(changeableFields.joined(separator: ", ")))",
-                field: "changes.\(unknown)")
+        if let refusal = RPCError.unknownChange(in: object, known: changeableFields + ComplianceRule.immutableFields,
+                                                changeable: changeableFields) {
+            throw refusal
         }
         func value<T>(_ name: String, _ type: ParamType, _ read: (JSON) -> T?) throws -> T? {
             guard let json = object[name] else { return nil }

@@ -142,4 +142,21 @@ struct CatalogueParamsTests {
                                                 "rule_name": .string("cap"), "description": .string("over")])).get()
         #expect(soft?.severity == .soft && soft?.ruleName == "cap" && soft?.description == "over")
     }
+
+    @Test("an unknown member of changes is INVALID_PARAMS naming changes.<member>, for orders, allocations and rules")
+    func unknownChanges() {
+        func refusal(_ body: () throws -> Void) -> RPCError? {
+            do { try body() } catch let error as RPCError { return error } catch { return nil }
+            return nil
+        }
+        let bogus: [String: JSON] = ["quantity": .string("1"), "zz": .bool(true), "bogus": .number("1")]
+        let order = refusal { _ = try OrderChangesDecoder.decode(bogus) }
+        #expect(order?.message == "changes.bogus cannot be changed" && order?.data?["field"] == .string("changes.bogus"))
+        let allocation = refusal { _ = try JSONValueDecoder(.object(bogus)).decode(AllocationChanges.self) }
+        #expect(allocation?.message == "changes.bogus cannot be changed")
+        let rule = refusal { _ = try RuleDecoding.changes(bogus) }
+        #expect(rule?.message == """
+            changes.bogus cannot be changed (changeable: rule_type, parameters, target_accounts, name, severity, active)
+            """ && rule?.data?["field"] == .string("changes.bogus"))
+    }
 }
