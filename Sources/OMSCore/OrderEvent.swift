@@ -64,6 +64,10 @@ public struct EventPayload: Sendable, Equatable, Codable {
     /// JSONParser before JSONDecoder reads the rest, so Foundation never sees
     /// its numbers (a `-1e400` would not even fit a `Decimal`).
     public static func parse(_ json: String) throws -> EventPayload {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601WithFractions
+        // Most payloads carry no metadata: JSONDecoder alone reads them.
+        guard json.contains("\"metadata\"") else { return try decoder.decode(EventPayload.self, from: Data(json.utf8)) }
         guard case .object(var members) = try JSONParser.parse(json) else {
             throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "an event payload is not an object"))
         }
@@ -74,8 +78,6 @@ public struct EventPayload: Sendable, Equatable, Codable {
             holder["metadata"] = .object([:])
             members[key] = .object(holder)
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601WithFractions
         let rest = metadata.isEmpty ? Data(json.utf8) : Data(JSON.object(members).serialized())
         var payload = try decoder.decode(EventPayload.self, from: rest)
         if let value = metadata["order"] { payload.order?.metadata = value }
