@@ -48,4 +48,6 @@ public enum SQLState {
     public static let crashShutdown = "57P02"
     /// 57P03 cannot_connect_now (starting up or in recovery).
     public static let cannotConnectNow = "57P03"
+    /// XX000 internal_error: raised with `elog`, its message never translated.
+    public static let internalError = "XX000"
 }

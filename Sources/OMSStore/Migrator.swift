@@ -120,10 +120,12 @@ public struct Migrator: Sendable {
     /// 23505 on `pg_authid_rolname_index` (not the `duplicate_object` the
     /// migration catches), or "tuple concurrently updated" from a concurrent
     /// `GRANT`. Its transaction is rolled back whole, so trying it again finds
-    /// the winner's role and goes on.
+    /// the winner's role and goes on. That second error is an internal one
+    /// (XX000, raised with `elog`), whose text PostgreSQL never translates, so
+    /// matching it does not depend on the server's `lc_messages`.
     static func isClusterCatalogRace(_ error: PostgresError) -> Bool {
         (error.sqlState == SQLState.uniqueViolation && error.constraint?.hasPrefix("pg_") == true)
-            || error.message == "tuple concurrently updated"
+            || (error.sqlState == SQLState.internalError && error.message == "tuple concurrently updated")
     }
 
     /// Hex SHA-256 of a migration's text.
