@@ -22,10 +22,7 @@ public struct ReadinessProbe: Sendable {
         var checks: [ReadinessReport.Check] = []
         do {
             let (applied, server) = try await withTimeout(timeout) { [database] in
-                try await database.runner.leased { connection in
-                    let applied = try await connection.rows("SELECT name FROM schema_migrations").map { try $0.decode(String.self) }
-                    return (applied, try await Self.server(of: connection))
-                }
+                try await database.runner.leased { connection in try await Self.state(of: connection) }
             }
             checks.append(.init(name: "database", ok: true, detail: "reachable, connected to \(server)"))
             let missing = BundledMigrations.all.map(\.name).filter { !Set(applied).contains($0) }
@@ -44,16 +41,19 @@ public struct ReadinessProbe: Sendable {
         return ReadinessReport(checks: checks)
     }
 
-    /// Which server a pooled connection reached, as `host:port (primary)`
-    /// (`standby` if it is in recovery): with a multi-host URL it says which
-    /// node of a replicated pair this sidecar writes to, and after a failover
-    /// that it moved. A Unix-socket connection has no address; its port still shows.
-    static func server(of connection: Connection) async throws -> String {
-        let row = try await connection.rows("""
-            SELECT coalesce(host(inet_server_addr()), 'local socket'), current_setting('port'), pg_is_in_recovery()
-            """)[0]
-        let (host, port, standby) = try row.decode((String, String, Bool).self)
-        return "\(host):\(port) (\(standby ? "standby" : "primary"))"
+    /// The migrations applied, and which server a pooled connection reached
+    /// as `host:port (primary)` (`standby` if it is in recovery): with a
+    /// multi-host URL it says which node of a replicated pair this sidecar
+    /// writes to, and after a failover that it moved. A Unix-socket
+    /// connection has no address; its port still shows. One round trip.
+    static func state(of connection: Connection) async throws -> (applied: [String], server: String) {
+        let rows = try await connection.rows("""
+            SELECT coalesce(host(inet_server_addr()), 'local socket'), current_setting('port'), pg_is_in_recovery(),
+                   (SELECT coalesce(string_agg(name, ','), '') FROM schema_migrations)
+            """)
+        guard let row = rows.first else { throw ReadinessQueryEmpty() }
+        let (host, port, standby, applied) = try row.decode((String, String, Bool, String).self)
+        return (applied.split(separator: ",").map(String.init), "\(host):\(port) (\(standby ? "standby" : "primary"))")
     }
 
     /// A short reason that is safe for a probe's body; the log has the rest.
@@ -93,4 +93,9 @@ func withTimeout<T: Sendable>(_ limit: Duration, _ body: @escaping @Sendable () 
         guard let first = try await group.next() else { throw ProbeTimeout() }
         return first
     }
+}
+
+/// A readiness query answered no row (a SELECT without FROM always answers one).
+struct ReadinessQueryEmpty: Error, CustomStringConvertible {
+    var description: String { "the readiness query answered no row" }
 }
