@@ -10,6 +10,7 @@ import Foundation
 public enum CheckedDecimal {
     /// An arithmetic result `Decimal` cannot represent.
     public struct Failure: Error, Sendable, Equatable, CustomStringConvertible {
+        /// The operation and operands that failed, e.g. `1 ÷ 0 is undefined`, for logs.
         public var description: String
     }
 

@@ -6,6 +6,7 @@ public struct Violation: Sendable, Equatable, Codable {
     public var ruleName: String?
     /// Whether the violation fails the order (HARD) or is only reported (SOFT).
     public var severity: Severity
+    /// Why the rule counts as broken, for people; nil when the rule gives no reason.
     public var description: String?
 
     /// A violation of `ruleId`, HARD unless given.

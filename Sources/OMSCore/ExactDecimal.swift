@@ -79,12 +79,16 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         return plain + (own == 0 ? "." : "") + String(repeating: "0", count: scale - own)
     }
 
+    /// Equal by value, ignoring scale: `1.5` == `1.50`.
     public static func == (a: ExactDecimal, b: ExactDecimal) -> Bool { a.value == b.value }
+    /// Ordered by value; scale plays no part.
     public static func < (a: ExactDecimal, b: ExactDecimal) -> Bool { a.value < b.value }
+    /// Hashes the value only, so `1.5` and `1.50` hash alike, as `==` requires.
     public func hash(into hasher: inout Hasher) { hasher.combine(value) }
 }
 
 extension ExactDecimal: ExpressibleByIntegerLiteral {
+    /// An integer literal, with scale 0.
     public init(integerLiteral value: Int) {
         self.init(Decimal(value))
     }

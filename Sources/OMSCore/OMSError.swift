@@ -52,6 +52,7 @@ public struct OMSError: Error, Sendable, Equatable, CustomStringConvertible {
         self.details = details
     }
 
+    /// The wire code and client-safe message; `details` are left out.
     public var description: String { "\(code.rawValue): \(message)" }
 }
 

@@ -93,6 +93,7 @@ extension OrderChanges: Codable {
         case counterpartyId = "counterparty_id", metadata, basketId = "basket_id"
     }
 
+    /// An absent key leaves the field alone, an explicit null clears it; decimals as strings or numbers.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         func patch<T: Decodable & Sendable & Equatable>(_ key: CodingKeys) throws -> FieldPatch<T>? {
@@ -110,6 +111,7 @@ extension OrderChanges: Codable {
         basketId = try patch(.basketId)
     }
 
+    /// Writes only the fields that change; a cleared field is an explicit null.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         func put<T: Encodable & Sendable & Equatable>(_ patch: FieldPatch<T>?, _ key: CodingKeys) throws {

@@ -80,6 +80,7 @@ public struct RuleParameters: Sendable, Equatable, Codable {
     }
 
     // Decimals are stored as strings ("0.05"), so they round-trip exactly.
+    /// Omits absent parameters and writes decimals as strings.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encodeIfPresent(maxPct?.description, forKey: .maxPct)
@@ -91,6 +92,7 @@ public struct RuleParameters: Sendable, Equatable, Codable {
         try container.encodeIfPresent(instrumentId, forKey: .instrumentId)
     }
 
+    /// Decimals must be strings; a JSON number or malformed text is a data-corrupted error.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func decimal(_ key: CodingKeys) throws -> Decimal? {

@@ -60,10 +60,12 @@ public struct ConnectionString: Sendable, Hashable, CustomStringConvertible {
         "'" + value.replacingAll("\\", with: "\\\\").replacingAll("'", with: "\\'") + "'"
     }
 
+    /// Equal when every keyword and value agree in order, the password included.
     public static func == (lhs: ConnectionString, rhs: ConnectionString) -> Bool {
         lhs.settings.elementsEqual(rhs.settings) { $0.keyword == $1.keyword && $0.value == $1.value }
     }
 
+    /// Hashes each keyword and value in order, matching `==`.
     public func hash(into hasher: inout Hasher) {
         for (keyword, value) in settings {
             hasher.combine(keyword)

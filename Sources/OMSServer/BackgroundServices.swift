@@ -12,6 +12,7 @@ public struct EventHubService: Service {
         self.hub = hub
     }
 
+    /// Runs the hub's LISTEN-and-fan-out loop, reconnecting on failure, until graceful shutdown cancels it.
     public func run() async throws {
         await cancelWhenGracefulShutdown { await hub.run() }
     }
@@ -27,6 +28,7 @@ public struct EvaluatorService: Service {
         self.evaluator = evaluator
     }
 
+    /// Runs the evaluator's loop; returns once graceful shutdown cancels it.
     public func run() async throws {
         await cancelWhenGracefulShutdown { await evaluator.run() }
     }

@@ -4,10 +4,12 @@ import OMSProtocol
 /// Every method the server answers, by name. The dispatcher routes with it
 /// and `rpc.discover` publishes it, so the two cannot drift.
 public struct Catalogue: Sendable {
+    /// Methods by name; on a duplicate name the first declared wins.
     public let methods: [String: MethodSpec]
     /// Methods in the order they were declared (for the OpenRPC document).
     public let ordered: [MethodSpec]
 
+    /// A catalogue of `specs`, keeping their order for the OpenRPC document.
     public init(_ specs: [MethodSpec]) {
         ordered = specs
         methods = Dictionary(specs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })

@@ -7,8 +7,11 @@ import OMSStore
 /// Routes one request: catalogue lookup, authentication, parameter checks,
 /// idempotency, the handler, and every failure mapped to a JSON-RPC error.
 public final class Dispatcher: Sendable {
+    /// The methods routed to; a name not in it is METHOD_NOT_FOUND.
     public let catalogue: Catalogue
+    /// The stores handlers work through, shared by every connection.
     public let services: Services
+    /// Base logger; each request adds its `request_id` as connection:id.
     public let logger: Logger
     /// Where requests, errors and latencies are counted.
     public let metrics: ServerMetrics

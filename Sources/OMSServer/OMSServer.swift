@@ -53,6 +53,7 @@ public final class OMSServer: Service, Sendable {
         self.port = listener.channel.localAddress?.port ?? configuration.port
     }
 
+    /// Accepts connections until graceful shutdown, each in its own task; one over the per-address limit is refused.
     public func run() async throws {
         logger.info("listening", metadata: ["host": "\(configuration.host)", "port": "\(port)",
                                             "tls": "\(configuration.tls != nil)"])

@@ -55,6 +55,7 @@ public final class OpsServer: Service, Sendable {
         return factory
     }
 
+    /// Serves the operations endpoint on the bound listener until graceful shutdown.
     public func run() async throws {
         logger.info("operations endpoint listening", metadata: ["host": "\(host)", "port": "\(port)"])
         let listener = self.listener

@@ -5,12 +5,14 @@ import OMSStore
 /// Whether a sidecar can serve: the database answers, every bundled
 /// migration is applied, and the event hub's LISTEN is in place.
 public struct ReadinessProbe: Sendable {
+    /// The pool asked whether the database answers and migrations are applied.
     public let database: Database
     /// nil: the sidecar serves no subscriptions, so LISTEN is not checked.
     public let hub: EventHub?
     /// How long the database may take to answer before it counts as unreachable.
     public var timeout: Duration
 
+    /// A probe of `database` (given up to `timeout` to answer) and, unless nil, `hub`'s LISTEN.
     public init(database: Database, hub: EventHub?, timeout: Duration = .seconds(2)) {
         self.database = database
         self.hub = hub
@@ -62,13 +64,19 @@ public struct ReadinessProbe: Sendable {
 
 /// The answer of `/readyz`: each check with a one-line reason.
 public struct ReadinessReport: Sendable {
+    /// One condition of readiness and why it holds or fails.
     public struct Check: Sendable {
+        /// What was checked: `database`, `migrations` or `listen`.
         public var name: String
+        /// Whether this condition holds; any false makes the sidecar not ready.
         public var ok: Bool
+        /// A one-line reason, safe to show on `/readyz`.
         public var detail: String
     }
 
+    /// Every check run, in the order run.
     public var checks: [Check]
+    /// True only when every check passed.
     public var ready: Bool { checks.allSatisfy(\.ok) }
 
     /// `ready` or `not ready`, then one `name ok|failing: detail` line per check.

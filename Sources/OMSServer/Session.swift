@@ -21,6 +21,7 @@ public final class Session: Sendable {
 
     private let state = Mutex<Credential?>(nil)
     private let feeds = Mutex(Feeds())
+    /// Unique within this server process; names subscriptions and prefixes request ids in logs.
     public let connectionId: Int
     /// The client's IP address (no port), for per-address limits; nil when unknown.
     public let remoteAddress: String?
@@ -29,6 +30,7 @@ public final class Session: Sendable {
     private let pumps: AsyncStream<@Sendable () async -> Void>
     private let pumpQueue: AsyncStream<@Sendable () async -> Void>.Continuation
 
+    /// A session with no credential yet; `notify` writes server-initiated messages to the connection.
     public init(connectionId: Int, remoteAddress: String? = nil, notify: @escaping Notify = { _ in }) {
         self.connectionId = connectionId
         self.remoteAddress = remoteAddress

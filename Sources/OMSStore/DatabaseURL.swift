@@ -157,5 +157,6 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
 public struct DatabaseUnreachable: Error, CustomStringConvertible, Sendable {
     /// Why the database could not be reached, safe to log.
     public let message: String
+    /// Only the message, which names the URL with its password hidden.
     public var description: String { message }
 }

@@ -24,10 +24,12 @@ public struct FeedCursor: Sendable, Hashable, Comparable, CustomStringConvertibl
         self.eventId = eventId
     }
 
+    /// Transaction id first, then event id: the order the feed reads events in.
     public static func < (a: FeedCursor, b: FeedCursor) -> Bool {
         (a.xact, a.eventId) < (b.xact, b.eventId)
     }
 
+    /// `xact/eventId`, the form a client hands back to resume.
     public var description: String { "\(xact)/\(eventId)" }
 }
 

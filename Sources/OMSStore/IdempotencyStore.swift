@@ -129,6 +129,7 @@ public final class IdempotencyClaim: Sendable {
     /// The claim of the call this task is handling; the store's transactions read it.
     @TaskLocal public static var current: IdempotencyClaim?
 
+    /// The tenant the key belongs to; keys are unique per tenant, not globally.
     public let tenantId: String
     /// The client's idempotency key.
     public let key: String

@@ -33,29 +33,34 @@ public struct SQL: Sendable, Hashable, ExpressibleByStringInterpolation {
         return text
     }
 
+    /// A statement with no parameters: the text is sent exactly as written.
     public init(stringLiteral value: String) {
         self.pieces = [value]
         self.parameters = []
         self.types = []
     }
 
+    /// Each interpolated value becomes a `$n` parameter, never spliced into the text.
     public init(stringInterpolation: StringInterpolation) {
         self.pieces = stringInterpolation.pieces
         self.parameters = stringInterpolation.parameters
         self.types = stringInterpolation.types
     }
 
+    /// Collects the literal pieces and the parameters between them.
     public struct StringInterpolation: StringInterpolationProtocol {
         var pieces = [""]
         var parameters: [String?] = []
         var types: [PostgresType] = []
 
+        /// Reserves room for the pieces and parameters the literal will hold.
         public init(literalCapacity: Int, interpolationCount: Int) {
             pieces.reserveCapacity(interpolationCount + 1)
             parameters.reserveCapacity(interpolationCount)
             types.reserveCapacity(interpolationCount)
         }
 
+        /// Appends to the current piece; literal text is never a parameter.
         public mutating func appendLiteral(_ literal: String) {
             pieces[pieces.count - 1] += literal
         }
@@ -118,63 +123,87 @@ public protocol SQLEncodable: Sendable {
 }
 
 extension String: SQLEncodable {
+    /// Sent as `text`.
     public static var sqlType: PostgresType { .text }
+    /// The string itself, unescaped: it travels as a parameter.
     public var sqlText: String { self }
 }
 
 extension Int: SQLEncodable {
+    /// Sent as `int8`, since Swift's Int is 64-bit.
     public static var sqlType: PostgresType { .int8 }
+    /// Decimal digits with an optional minus sign.
     public var sqlText: String { String(self) }
 }
 
 extension Int64: SQLEncodable {
+    /// Sent as `int8`.
     public static var sqlType: PostgresType { .int8 }
+    /// Decimal digits with an optional minus sign.
     public var sqlText: String { String(self) }
 }
 
 extension Int32: SQLEncodable {
+    /// Sent as `int4`.
     public static var sqlType: PostgresType { .int4 }
+    /// Decimal digits with an optional minus sign.
     public var sqlText: String { String(self) }
 }
 
 extension Bool: SQLEncodable {
+    /// Sent as `bool`.
     public static var sqlType: PostgresType { .bool }
+    /// `t` or `f`, PostgreSQL's own spelling.
     public var sqlText: String { PostgresText.bool(self) }
 }
 
 extension Double: SQLEncodable {
+    /// Sent as `float8` (OID 701), which PostgresType has no name for.
     public static var sqlType: PostgresType { PostgresType(oid: 701) }
+    /// Swift's shortest round-tripping form; never for money, which is Decimal.
     public var sqlText: String { "\(self)" }
 }
 
 extension Decimal: SQLEncodable {
+    /// Sent as `numeric`, never a float.
     public static var sqlType: PostgresType { .numeric }
+    /// Decimal's own description, which PostgreSQL's numeric parses exactly.
     public var sqlText: String { PostgresText.decimal(self) }
 }
 
 /// Sent as written, so PostgreSQL's numeric keeps the scale (`150.20`).
 extension ExactDecimal: SQLEncodable {
+    /// Sent as `numeric`.
     public static var sqlType: PostgresType { .numeric }
+    /// The text with its trailing zeros, so the scale survives.
     public var sqlText: String { description }
 }
 
 /// To the microsecond, in UTC.
 extension Date: SQLEncodable {
+    /// Sent as `timestamptz`, so the instant is unambiguous.
     public static var sqlType: PostgresType { .timestamptz }
+    /// `2026-12-04 06:05:00.123456+00`: UTC to the microsecond, PostgreSQL's precision.
     public var sqlText: String { PostgresText.timestamp(self) }
 }
 
 extension Data: SQLEncodable {
+    /// Sent as `bytea`.
     public static var sqlType: PostgresType { .bytea }
+    /// Hex format (`\x0a1b…`), which PostgreSQL reads without escaping rules.
     public var sqlText: String { PostgresText.bytea(self) }
 }
 
 extension UUID: SQLEncodable {
+    /// Sent as `uuid`.
     public static var sqlType: PostgresType { .uuid }
+    /// Lower-case, the form PostgreSQL prints, so text comparisons agree.
     public var sqlText: String { uuidString.lowercased() }
 }
 
 extension Array: SQLEncodable where Element == String {
+    /// Sent as `text[]`.
     public static var sqlType: PostgresType { .textArray }
+    /// An array literal with every element quoted, so commas and NULL stay data.
     public var sqlText: String { PostgresText.array(map { $0 }) }
 }

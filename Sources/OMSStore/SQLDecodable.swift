@@ -9,24 +9,29 @@ public protocol SQLDecodable {
 }
 
 extension Optional: SQLDecodable where Wrapped: SQLDecodable {
+    /// NULL becomes nil instead of an error (a missing column still throws); other text decodes as `Wrapped`.
     public init(field: Field) throws {
         self = try field.optional { try Wrapped(field: $0) }
     }
 }
 
 extension String: SQLDecodable {
+    /// The field's text as is; NULL is an error.
     public init(field: Field) throws { self = try field.string() }
 }
 
 extension Int: SQLDecodable {
+    /// Read as a 64-bit integer (Int is 64-bit); NULL or other text is a ValueError.
     public init(field: Field) throws { self = try field.int() }
 }
 
 extension Int64: SQLDecodable {
+    /// Parses the text as a 64-bit integer; NULL or other text is an error.
     public init(field: Field) throws { self = try field.int64() }
 }
 
 extension Int32: SQLDecodable {
+    /// Read as 64-bit, then refused unless it fits in Int32, never truncated.
     public init(field: Field) throws {
         let value = try field.int64()
         guard let narrow = Int32(exactly: value) else {
@@ -37,10 +42,12 @@ extension Int32: SQLDecodable {
 }
 
 extension Bool: SQLDecodable {
+    /// Reads PostgreSQL's `t`/`f`; NULL or other text is an error.
     public init(field: Field) throws { self = try field.bool() }
 }
 
 extension Double: SQLDecodable {
+    /// Parses the text as a float8; text Double cannot parse is a ValueError.
     public init(field: Field) throws {
         let text = try field.string()
         guard let value = Double(text) else { throw ValueError(column: field.column, value: text, expected: "float8") }
@@ -49,11 +56,13 @@ extension Double: SQLDecodable {
 }
 
 extension Decimal: SQLDecodable {
+    /// Parses the numeric text exactly, never through a float; a value Decimal cannot hold exactly is a ValueError.
     public init(field: Field) throws { self = try field.decimal() }
 }
 
 /// With the scale PostgreSQL wrote (`150.20` stays `150.20`).
 extension ExactDecimal: SQLDecodable {
+    /// Keeps the scale PostgreSQL wrote; a value outside the order domain is a ValueError.
     public init(field: Field) throws {
         let text = try field.numericText()
         guard let value = ExactDecimal(text) else {
@@ -64,14 +73,17 @@ extension ExactDecimal: SQLDecodable {
 }
 
 extension Date: SQLDecodable {
+    /// Parses a `timestamptz` as PostgreSQL prints it; NULL is an error.
     public init(field: Field) throws { self = try field.date() }
 }
 
 extension Data: SQLDecodable {
+    /// Decodes `bytea` in hex output format (`\x…`); NULL or escape format is a ValueError.
     public init(field: Field) throws { self = try field.bytes() }
 }
 
 extension Array: SQLDecodable where Element == String {
+    /// Parses a `text[]` literal; a NULL element is a ValueError, not an empty string.
     public init(field: Field) throws {
         self = try field.array().map { element in
             guard let element else { throw ValueError(column: field.column, value: field.text, expected: "no NULL element") }

@@ -19,6 +19,7 @@ public struct StoreMetrics: Sendable {
     let eventsDropped: Counter
     /// Pooled connections rebound to another tenant scope (one round trip each).
 
+    /// Metrics reported through `factory`; the default discards them.
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance, poolSize: Int = 0) {
         self.factory = factory
         poolInUse = Meter(label: "oms_db_pool_connections_in_use", factory: factory)

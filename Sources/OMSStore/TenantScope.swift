@@ -20,6 +20,7 @@ public enum TenantScope: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The value set in the session setting: the tenant id, or `*` for system.
     public var description: String { setting }
 }
 
