@@ -17,7 +17,6 @@ public struct StoreMetrics: Sendable {
     let subscriptions: Meter
     let eventsDelivered: Counter
     let eventsDropped: Counter
-    /// Pooled connections rebound to another tenant scope (one round trip each).
 
     /// Metrics reported through `factory`; the default discards them.
     public init(factory: any MetricsFactory = NOOPMetricsHandler.instance, poolSize: Int = 0) {
