@@ -157,8 +157,8 @@ public actor EventHub {
                 backoff = 100_000_000
                 try await serve(connection, listener)
             } catch {
-                listening.withLock { $0 = false }
-                metrics.listenConnected.set(0)
+                // Not listening: `listening` is set only once LISTEN is in
+                // place, and `serve` clears it when any of its loops ends.
                 if Task.isCancelled { break }
                 metrics.listenReconnects.increment()
                 logger.warning("event listener lost its connection; reconnecting", metadata: ["error": "\(error)"])

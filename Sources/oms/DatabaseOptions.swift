@@ -15,12 +15,12 @@ struct DatabaseOptions: ParsableArguments {
 
     /// Whether a database was named by flag or environment.
     var isConfigured: Bool {
-        databaseURL != nil || ProcessInfo.processInfo.environment["OMS_DATABASE_URL"]?.isEmpty == false
+        databaseURL != nil || ProcessInfo.processInfo.environment[ServeSetting.databaseURL.env]?.isEmpty == false
     }
 
     func resolvedURL() throws -> DatabaseURL {
-        guard let text = databaseURL ?? ProcessInfo.processInfo.environment["OMS_DATABASE_URL"], !text.isEmpty else {
-            throw ValidationError("no database: pass --database-url or set OMS_DATABASE_URL")
+        guard let text = databaseURL ?? ProcessInfo.processInfo.environment[ServeSetting.databaseURL.env], !text.isEmpty else {
+            throw ValidationError("no database: pass \(ServeSetting.databaseURL.flag) or set \(ServeSetting.databaseURL.env)")
         }
         return try DatabaseURL(text)
     }
